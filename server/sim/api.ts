@@ -1,0 +1,125 @@
+// spark-sim's public surface: options, scripted replies, fault injection and recorded traffic.
+// Pure types. The simulator imports nothing from the rest of server/ (it stands alone as a second bin).
+
+export interface SimOptions {
+  /** TCP port; 0 picks a free one. Default 0 from the API, 8787 from the CLI. */
+  port?: number;
+  /** Default 127.0.0.1. */
+  host?: string;
+  /** Accepted bearer tokens. Default: any non-empty token. */
+  apiKeys?: string[];
+  /** Generation speed in tokens per second. Default 1000; 0 means instant (no timers). */
+  tokensPerSecond?: number;
+  /** Delay before the first event of each response, in ms. Default 0. */
+  firstTokenMs?: number;
+  /** Delay before answering a WebSocket upgrade, in ms. Default 0. */
+  handshakeDelayMs?: number;
+  /** Connection lifetime in ms; then `websocket_connection_limit_reached` and close. Default 3,600,000. */
+  connectionLifetimeMs?: number;
+  /** Emit a reasoning output item before the message. Default false. */
+  reasoning?: boolean;
+  /** Add an `obfuscation` field to delta events. Default false. */
+  obfuscation?: boolean;
+  /** Where replies come from when no queued reply is left. Default: the synthetic responder. */
+  responder?: SimResponder;
+  /** Diagnostics sink. Default: silent. */
+  log?: (line: string) => void;
+}
+
+/** What the simulator knows about a `response.create` when it picks a reply. */
+export interface SimRequest {
+  /** The whole parsed client frame (or HTTP body). */
+  body: Record<string, unknown>;
+  /** `stream_id` if named. */
+  streamId: string | undefined;
+  /** All input text concatenated (input_text parts, or the string input). */
+  inputText: string;
+  instructions: string | undefined;
+  transport: 'websocket' | 'http';
+  /** 1-based index of this create across the simulator's lifetime. */
+  index: number;
+}
+
+/** A reply: the text to stream, or a richer description. */
+export type SimReply =
+  | string
+  | {
+      text: string;
+      /** End with response.incomplete (reason max_output_tokens) after this text. */
+      incomplete?: boolean;
+      /** Override the default tokens per second for this reply. */
+      tokensPerSecond?: number;
+      /** Delay before the first event of this reply (ms). */
+      firstTokenMs?: number;
+    };
+
+export type SimResponder = (request: SimRequest) => SimReply;
+
+/** Faults applied to the next matching response (or at once, for connection-level ones). */
+export type SimFault =
+  /** The next `times` upgrades (default 1) are answered with this HTTP status instead of 101. */
+  | { kind: 'upgrade-status'; status: number; times?: number; retryAfterSeconds?: number }
+  /** The next response: after `afterDeltas` deltas (default 0), close the socket (1006 = drop without a close frame). */
+  | { kind: 'close'; code: 1000 | 1006 | 1011; afterDeltas?: number }
+  /** The next create is answered by a request-scoped `error` event. */
+  | { kind: 'error'; status: number; code: string; message?: string; retryAfterSeconds?: number }
+  /** The next response ends with response.failed. */
+  | { kind: 'failed'; code: string; message?: string; afterDeltas?: number }
+  /** The next response ends with response.incomplete (max_output_tokens) after `afterDeltas` deltas. */
+  | { kind: 'incomplete'; afterDeltas?: number }
+  /** The next response sends a frame that is not valid JSON after `afterDeltas` deltas, then carries on. */
+  | { kind: 'malformed'; afterDeltas?: number }
+  /** The next response sends an event of a known type with a wrong shape (e.g. delta not a string), then carries on. */
+  | { kind: 'bad-shape'; afterDeltas?: number }
+  /** The next response stops sending anything after `afterDeltas` deltas (no terminal event). */
+  | { kind: 'stall'; afterDeltas?: number }
+  /** The next response omits the scaffolding events and the terminal `output`, and adds unknown event types. */
+  | { kind: 'sparse' }
+  /** Every open connection gets `websocket_connection_limit_reached` now and is closed (idle or not). */
+  | { kind: 'connection-limit' };
+
+/** One `response.create` (or HTTP POST) as the simulator received it. */
+export interface RecordedCreate {
+  transport: 'websocket' | 'http';
+  /** Index of the WebSocket connection (1-based, in upgrade order); 0 for HTTP. */
+  connection: number;
+  body: Record<string, unknown>;
+  /** Size of the frame or body in bytes. */
+  bytes: number;
+  /** Headers of the upgrade or POST, with the authorization value redacted. */
+  headers: Record<string, string>;
+}
+
+export interface SimStats {
+  /** Upgrade requests seen, and how many got 101. */
+  upgrades: number;
+  upgradesAccepted: number;
+  /** HTTP POST /v1/responses requests. */
+  httpRequests: number;
+  /** WebSocket connections open now. */
+  openConnections: number;
+  /** Responses being generated now, across all connections. */
+  inFlight: number;
+  /** Every create received, in order. */
+  creates: RecordedCreate[];
+}
+
+export interface SparkSim {
+  /** Base URL for clients, e.g. `http://127.0.0.1:PORT/v1`. */
+  readonly url: string;
+  readonly port: number;
+  /** A live view of the counters and recorded traffic. */
+  readonly stats: SimStats;
+  /** Queue replies for the next creates, in order; used before the responder. */
+  enqueue(...replies: SimReply[]): void;
+  /** Replace the responder used when the queue is empty. */
+  setResponder(responder: SimResponder | undefined): void;
+  /** Arm a fault (see SimFault). Faults apply in the order armed. */
+  inject(fault: SimFault): void;
+  /** Change timing knobs at run time. */
+  configure(options: Pick<SimOptions, 'tokensPerSecond' | 'firstTokenMs' | 'handshakeDelayMs' | 'connectionLifetimeMs'>): void;
+  /** Resolves when `stats.creates.length` reaches n. */
+  waitForCreates(n: number): Promise<void>;
+  /** Stop listening and drop every connection. */
+  close(): Promise<void>;
+}
