@@ -1,0 +1,116 @@
+// The settings schema (section `spark`), its defaults, and how layers merge.
+// Pure: the environment is passed in; bad values are reported, never thrown, and the last good config stays.
+import { z } from 'zod';
+
+export const DEFAULT_MODEL = 'gpt-5.3-codex-spark';
+export const DEFAULT_BASE_URL = 'https://api.openai.com/v1';
+
+export const ConfigSchema = z.strictObject({
+  /** Model id sent with every request. */
+  model: z.string().min(1).default(DEFAULT_MODEL),
+  /** API base URL; null means $OPENAI_BASE_URL, else https://api.openai.com/v1. */
+  baseUrl: z.url({ protocol: /^(https?|wss?)$/ }).nullable().default(null),
+  /** API key; null means $OPENAI_API_KEY. Prefer the environment: settings files get shared. */
+  apiKey: z.string().min(1).nullable().default(null),
+  /** 'auto' uses WebSockets and falls back to HTTP/SSE; 'websocket' or 'http' force one. */
+  transport: z.enum(['auto', 'websocket', 'http']).default('auto'),
+  /** Persistent WebSocket connections kept warm. */
+  poolSize: z.int().min(1).max(8).default(2),
+  /** Concurrent requests per connection (stream_id lanes); the service allows 16. */
+  lanesPerConnection: z.int().min(1).max(16).default(8),
+  /** `reasoning.effort` to send; null leaves it to the model's default. */
+  reasoningEffort: z.enum(['minimal', 'low', 'medium', 'high']).nullable().default(null),
+  completion: z
+    .strictObject({
+      /** Serve textDocument/completion. */
+      enabled: z.boolean().default(true),
+      /** Serve textDocument/inlineCompletion. */
+      inlineEnabled: z.boolean().default(true),
+      /** max_output_tokens for a completion. */
+      maxOutputTokens: z.int().min(1).max(8192).default(256),
+      /** Give up on a completion after this long (ms); the editor then gets an empty answer. */
+      timeoutMs: z.int().min(100).max(120_000).default(5_000),
+    })
+    .prefault({}),
+  edit: z
+    .strictObject({
+      /** max_output_tokens for an edit (code action or spark.edit). */
+      maxOutputTokens: z.int().min(1).max(65_536).default(4_096),
+      /** Give up on an edit after this long (ms). */
+      timeoutMs: z.int().min(1_000).max(600_000).default(60_000),
+    })
+    .prefault({}),
+  context: z
+    .strictObject({
+      /** Estimated tokens of document text sent with a request (the model takes 128k; less is faster). */
+      budgetTokens: z.int().min(256).max(100_000).default(6_000),
+    })
+    .prefault({}),
+  /** Least severe level written to the client's log (window/logMessage). */
+  logLevel: z.enum(['error', 'warn', 'info', 'debug']).default('info'),
+});
+
+export type Config = z.infer<typeof ConfigSchema>;
+
+export const DEFAULT_CONFIG: Config = ConfigSchema.parse({});
+
+export interface ConfigUpdate {
+  config: Config;
+  /** One line per offending setting, naming it; empty when everything was accepted. */
+  warnings: string[];
+}
+
+/**
+ * Validates `raw` (the `spark` section from the client) over the defaults.
+ * Any bad value rejects the whole update: the previous config is kept and each problem is named.
+ */
+export function applySettings(previous: Config, raw: unknown): ConfigUpdate {
+  if (raw === undefined || raw === null) return { config: previous, warnings: [] };
+  const parsed = ConfigSchema.safeParse(raw);
+  if (parsed.success) return { config: parsed.data, warnings: [] };
+  const warnings = parsed.error.issues.map((issue) => {
+    const path = ['spark', ...issue.path.map(String)];
+    if (issue.code === 'unrecognized_keys') {
+      return `unknown setting ${issue.keys.map((k) => [...path, k].join('.')).join(', ')}; the previous settings are kept`;
+    }
+    return `invalid setting ${path.join('.')}: ${issue.message}; the previous settings are kept`;
+  });
+  return { config: previous, warnings };
+}
+
+export interface Endpoint {
+  baseUrl: string;
+  apiKey: string | undefined;
+}
+
+/** Settings win over the environment; the environment wins over the default. */
+export function resolveEndpoint(config: Config, env: NodeJS.ProcessEnv): Endpoint {
+  const fromEnv = env.OPENAI_BASE_URL?.trim();
+  const key = config.apiKey ?? env.OPENAI_API_KEY?.trim();
+  return {
+    baseUrl: (config.baseUrl ?? (fromEnv ? fromEnv : DEFAULT_BASE_URL)).replace(/\/+$/, ''),
+    apiKey: key ? key : undefined,
+  };
+}
+
+/** Every accepted setting as a dotted path (for docs and client config checks). */
+export function settingPaths(): string[] {
+  const paths: string[] = [];
+  const walk = (shape: Record<string, z.ZodType>, prefix: string) => {
+    for (const [key, schema] of Object.entries(shape)) {
+      const inner = unwrap(schema);
+      if (inner instanceof z.ZodObject) walk(inner.shape as Record<string, z.ZodType>, `${prefix}${key}.`);
+      else paths.push(`${prefix}${key}`);
+    }
+  };
+  walk(ConfigSchema.shape, 'spark.');
+  return paths;
+}
+
+function unwrap(schema: z.ZodType): z.ZodType {
+  let s: z.ZodType = schema;
+  while (s instanceof z.ZodDefault || s instanceof z.ZodPrefault || s instanceof z.ZodNullable || s instanceof z.ZodOptional) {
+    s = s.unwrap() as z.ZodType;
+  }
+  return s;
+}

@@ -1,0 +1,106 @@
+// textDocument/codeAction and codeAction/resolve. Listing is instant (no model call): a quickfix per
+// diagnostic and rewrites for a selection. The edit is computed on resolve from `data`; clients that cannot
+// resolve edits get the spark.edit command instead. Actions that are not ours are returned unchanged.
+import {
+  CodeActionKind,
+  DiagnosticSeverity,
+  type CancellationToken,
+  type CodeAction,
+  type CodeActionParams,
+  type Diagnostic,
+  type Range,
+} from 'vscode-languageserver';
+import { z } from 'zod';
+import { Command } from './commands.js';
+import type { ServerContext } from './context.js';
+import { computeEdit, EditTargetSchema, type DiagnosticInput, type EditTarget } from './edit-flow.js';
+import { explicitly } from './outcome.js';
+
+/** Marks `data` as ours; resolve ignores anything without it. */
+const DataSchema = EditTargetSchema.extend({ spark: z.literal(1), version: z.int() });
+
+const MAX_FIXES = 5;
+
+export const REWRITES: readonly { title: string; instruction: string }[] = [
+  { title: 'Spark: Improve selection', instruction: 'Improve this code: clearer and more idiomatic, same behaviour.' },
+  { title: 'Spark: Document selection', instruction: 'Add concise documentation comments to this code; change nothing else.' },
+];
+
+export function registerCodeActions(ctx: ServerContext): void {
+  ctx.connection.onCodeAction((params) => listActions(ctx, params));
+  ctx.connection.onCodeActionResolve((action, token) => resolveAction(ctx, action, token));
+}
+
+export function listActions(ctx: ServerContext, params: CodeActionParams): CodeAction[] {
+  const doc = ctx.documents.get(params.textDocument.uri);
+  const { resolveEdit, applyEdit } = ctx.negotiated;
+  if (!doc || ctx.spark instanceof Error || (!resolveEdit && !applyEdit)) return [];
+  const wants = (kind: string) => !params.context.only || params.context.only.some((k) => kind === k || kind.startsWith(`${k}.`));
+  const uri = doc.uri;
+  const offer = (title: string, kind: string, target: EditTarget, diagnostics?: Diagnostic[]): CodeAction => {
+    const action: CodeAction = { title, kind, ...(diagnostics ? { diagnostics } : {}) };
+    if (resolveEdit) action.data = { spark: 1, ...target, version: doc.version };
+    else action.command = { title, command: Command.Edit, arguments: [{ ...target, version: doc.version }] };
+    return action;
+  };
+  const actions: CodeAction[] = [];
+  if (wants(CodeActionKind.QuickFix)) {
+    for (const d of params.context.diagnostics.slice(0, MAX_FIXES)) {
+      const full = messageText(d);
+      const message = full.split('\n', 1)[0] ?? full;
+      actions.push(
+        offer(`Spark: Fix "${message.length > 60 ? `${message.slice(0, 59)}…` : message}"`, CodeActionKind.QuickFix, {
+          uri,
+          range: wholeLines(d.range, doc.lineCount),
+          instruction: `Fix this problem: ${full}`,
+          diagnostics: [toInfo(d)],
+        }, [d]),
+      );
+    }
+  }
+  const selected = !(params.range.start.line === params.range.end.line && params.range.start.character === params.range.end.character);
+  if (selected && wants(CodeActionKind.RefactorRewrite)) {
+    const diagnostics = params.context.diagnostics.slice(0, MAX_FIXES).map(toInfo);
+    for (const r of REWRITES) {
+      actions.push(offer(r.title, CodeActionKind.RefactorRewrite, { uri, range: params.range, instruction: r.instruction, diagnostics }));
+    }
+  }
+  return actions;
+}
+
+export async function resolveAction(ctx: ServerContext, action: CodeAction, token: CancellationToken): Promise<CodeAction> {
+  const data = DataSchema.safeParse(action.data);
+  if (!data.success || action.edit) return action;
+  const { spark: _, ...target } = data.data;
+  return explicitly(ctx, action.title, async () => {
+    const computed = await computeEdit(ctx, target, token);
+    return { ...action, edit: computed.edit };
+  });
+}
+
+/** A diagnostic's target is its whole lines, so the model sees complete statements. */
+function wholeLines(range: Range, lineCount: number): Range {
+  const endLine = range.end.character === 0 && range.end.line > range.start.line ? range.end.line : range.end.line + 1;
+  return { start: { line: range.start.line, character: 0 }, end: { line: Math.min(endLine, lineCount), character: 0 } };
+}
+
+const SEVERITY = {
+  [DiagnosticSeverity.Error]: 'error',
+  [DiagnosticSeverity.Warning]: 'warning',
+  [DiagnosticSeverity.Information]: 'info',
+  [DiagnosticSeverity.Hint]: 'hint',
+} as const;
+
+function toInfo(d: Diagnostic): DiagnosticInput {
+  return {
+    message: messageText(d).slice(0, 2_000),
+    line: d.range.start.line,
+    ...(d.severity ? { severity: SEVERITY[d.severity] } : {}),
+    ...(typeof d.source === 'string' ? { source: d.source.slice(0, 200) } : {}),
+  };
+}
+
+/** LSP 3.18 lets a diagnostic message be markup; the model gets its text. */
+function messageText(d: Diagnostic): string {
+  return typeof d.message === 'string' ? d.message : d.message.value;
+}

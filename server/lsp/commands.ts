@@ -1,0 +1,65 @@
+// workspace/executeCommand: a registry of command ids to handlers, each validating its own arguments.
+// spark.edit computes an instructed edit and applies it with workspace/applyEdit (a server request with its own id).
+import type { CancellationToken } from 'vscode-languageserver';
+import { MessageType } from 'vscode-languageserver';
+import { z } from 'zod';
+import { SparkError, SparkErrorCode } from '../spark/errors.js';
+import type { ServerContext } from './context.js';
+import { computeEdit, ensureCurrent, EditTargetSchema, type EditTarget } from './edit-flow.js';
+import { explicitly } from './outcome.js';
+
+export const Command = { Edit: 'spark.edit' } as const;
+export const COMMANDS: readonly string[] = Object.values(Command);
+
+export interface EditResult {
+  applied: boolean;
+}
+
+type Handler = (ctx: ServerContext, args: unknown[], token: CancellationToken) => Promise<unknown>;
+
+const handlers: Record<string, Handler> = {
+  [Command.Edit]: (ctx, args, token) => explicitly(ctx, 'edit', () => runEdit(ctx, parseArgs(Command.Edit, EditArgsSchema, args)[0], token)),
+};
+
+const EditArgsSchema = z.tuple([EditTargetSchema]);
+
+export function registerCommands(ctx: ServerContext): void {
+  ctx.connection.onExecuteCommand((params, token) => {
+    const handler = handlers[params.command];
+    if (!handler) {
+      return explicitly(ctx, params.command, () =>
+        Promise.reject(new SparkError(SparkErrorCode.BadArgument, `unknown command ${JSON.stringify(params.command)}; known: ${COMMANDS.join(', ')}`)),
+      );
+    }
+    return handler(ctx, params.arguments ?? [], token);
+  });
+}
+
+function parseArgs<T>(command: string, schema: z.ZodType<T>, args: unknown[]): T {
+  const parsed = schema.safeParse(args);
+  if (parsed.success) return parsed.data;
+  const issue = parsed.error.issues[0];
+  const where = issue?.path.length ? `arguments${issue.path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`)).join('')}` : 'arguments';
+  throw new SparkError(SparkErrorCode.BadArgument, `${command}: ${where}: ${issue?.message ?? 'invalid'}`);
+}
+
+/** Computes the edit, re-checks the version, and asks the client to apply it. */
+export async function runEdit(ctx: ServerContext, target: EditTarget, token: CancellationToken): Promise<EditResult> {
+  if (!ctx.negotiated.applyEdit) {
+    throw new SparkError(SparkErrorCode.EditRejected, 'this editor does not support workspace/applyEdit');
+  }
+  const computed = await computeEdit(ctx, target, token);
+  if (computed.count === 0) return { applied: true };
+  ensureCurrent(ctx, target.uri, computed.version);
+  const label = `Spark: ${target.instruction.length > 60 ? `${target.instruction.slice(0, 59)}…` : target.instruction}`;
+  const result = await ctx.connection.workspace.applyEdit({ label, edit: computed.edit }).catch((e: unknown) => ({
+    applied: false,
+    failureReason: e instanceof Error ? e.message : String(e),
+  }));
+  if (!result.applied) {
+    const why = result.failureReason ? `: ${result.failureReason}` : '';
+    ctx.log.warn(`the editor did not apply the edit${why}`);
+    ctx.showMessage(MessageType.Warning, `Spark: the editor did not apply the edit${why}`);
+  }
+  return { applied: result.applied };
+}

@@ -1,0 +1,29 @@
+// What every feature handler gets: the connection, open documents, negotiated capabilities, the current
+// configuration and Spark client, logging and messages. Built and kept current by server.ts.
+import type { Connection, MessageType, TextDocuments } from 'vscode-languageserver';
+import type { TextDocument } from 'vscode-languageserver-textdocument';
+import type { Config } from '../config/schema.js';
+import type { LatestWins } from '../scheduling/latest-wins.js';
+import type { SparkClient } from '../spark/api.js';
+import type { SparkError } from '../spark/errors.js';
+import type { Negotiated } from './capabilities.js';
+
+export interface Logger {
+  error(message: string): void;
+  warn(message: string): void;
+  info(message: string): void;
+  debug(message: string): void;
+}
+
+export interface ServerContext {
+  readonly connection: Connection;
+  readonly documents: TextDocuments<TextDocument>;
+  readonly log: Logger;
+  readonly latest: LatestWins;
+  negotiated: Negotiated;
+  config: Config;
+  /** The Spark client, or the reason there is none (e.g. no API key). */
+  spark: SparkClient | SparkError;
+  /** Sends window/showMessage (a notification: a request would block some headless clients). */
+  showMessage(type: MessageType, message: string): void;
+}
