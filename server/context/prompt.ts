@@ -1,0 +1,302 @@
+// Builds the plain-text prompts for completions and edits within a token budget.
+// Pure: no I/O, timers, globals or logging; it knows nothing of LSP, sockets or the model client.
+// Markers: CURSOR_MARKER where text is to be inserted; TARGET_BEGIN/TARGET_END around the range to replace.
+
+/** Inserted at the cursor in completion prompts. Chosen to be unlikely in real code. */
+export const CURSOR_MARKER = '<|cursor|>';
+/** Opens the range an edit must replace. */
+export const TARGET_BEGIN = '<|target|>';
+/** Closes the range an edit must replace. */
+export const TARGET_END = '<|/target|>';
+
+export interface DiagnosticInfo {
+  message: string;
+  /** 0-based line in the document. */
+  line: number;
+  severity?: 'error' | 'warning' | 'info' | 'hint';
+  source?: string;
+}
+
+export interface Prompt {
+  /** Never varies between requests of one kind, so the provider can cache it. */
+  instructions: string;
+  input: string;
+}
+
+/**
+ * An estimate, not a tokenizer: about four characters per token for code, rounded up.
+ * Good enough to keep prompts near a budget; never use it where exactness matters.
+ */
+export function estimateTokens(text: string): number {
+  return Math.ceil(text.length / CHARS_PER_TOKEN);
+}
+
+const CHARS_PER_TOKEN = 4;
+/** At most this many diagnostics, and at most 1/DIAGNOSTIC_SHARE of the budget, go into a prompt. */
+const MAX_DIAGNOSTICS = 8;
+const DIAGNOSTIC_SHARE = 8;
+const MAX_DIAGNOSTIC_MESSAGE = 300;
+const MAX_DIAGNOSTIC_SNIPPET = 100;
+/** A related file is not worth including when less than this remains (in characters). */
+const MIN_RELATED_CHARS = 256;
+
+const COMPLETION_INSTRUCTIONS = [
+  'You are a code completion engine inside an editor.',
+  `The input shows a source file; the marker ${CURSOR_MARKER} is where the user's cursor is.`,
+  'Reply with only the text to insert at the cursor:',
+  '- no code fences, no explanation, no markers;',
+  '- do not repeat any text that is already before or after the cursor;',
+  '- it may span several lines; follow the indentation and style of the file;',
+  '- if nothing sensible fits, reply with nothing.',
+].join('\n');
+
+const EDIT_INSTRUCTIONS = [
+  'You are a code editing engine inside an editor.',
+  `The input shows a source file in which the range to change is enclosed between ${TARGET_BEGIN} and ${TARGET_END}, and an instruction.`,
+  'Reply with only the new text that replaces that range:',
+  '- write the whole replacement of the range, and nothing that lies outside it;',
+  '- you may wrap it in one fenced code block; no explanation before or after;',
+  '- do not include the markers.',
+].join('\n');
+
+export function buildCompletionPrompt(args: {
+  path: string;
+  languageId: string;
+  text: string;
+  offset: number;
+  diagnostics: DiagnosticInfo[];
+  budgetTokens: number;
+  related?: { path: string; text: string }[];
+}): Prompt {
+  const { text, languageId } = args;
+  const offset = clamp(args.offset, 0, text.length);
+  const budget = Math.max(0, args.budgetTokens) * CHARS_PER_TOKEN;
+  const header = fileHeader(args.path, languageId);
+
+  // The cursor's whole line is the core that is always kept.
+  const lineStart = text.lastIndexOf('\n', offset - 1) + 1;
+  const nl = text.indexOf('\n', offset);
+  const lineEnd = nl === -1 ? text.length : nl + 1;
+  const core = text.slice(lineStart, offset) + CURSOR_MARKER + text.slice(offset, lineEnd);
+
+  const cursorLine = lineNumberAt(text, lineStart);
+  const diagnostics = pickDiagnostics(text, args.diagnostics, cursorLine, cursorLine, budget);
+  const fence = fenceFor(text);
+  const framing = framingChars(fence, languageId);
+  const spare = budget - header.length - framing - diagnostics.chars - core.length;
+  const [from, to] = frame(text, lineStart, lineEnd, spare, 3 / 4);
+
+  const parts = [header];
+  parts.push(documentBlock(text, from, to, text.slice(from, lineStart) + core + text.slice(lineEnd, to), fence, languageId));
+  parts.push(diagnosticsSection('Diagnostics near the cursor:', diagnostics.items, text, from, to));
+  let input = parts.filter((p) => p !== '').join('\n');
+
+  let labelled = false;
+  for (const r of args.related ?? []) {
+    const block = relatedBlock(r.path, r.text, budget - input.length);
+    if (block === undefined) continue;
+    input += (labelled ? '' : `\n${RELATED_LABEL}`) + '\n' + block;
+    labelled = true;
+  }
+  return { instructions: COMPLETION_INSTRUCTIONS, input };
+}
+
+export function buildEditPrompt(args: {
+  path: string;
+  languageId: string;
+  text: string;
+  start: number;
+  end: number;
+  instruction: string;
+  diagnostics: DiagnosticInfo[];
+  budgetTokens: number;
+}): Prompt {
+  const { text, languageId } = args;
+  const start = clamp(Math.min(args.start, args.end), 0, text.length);
+  const end = clamp(Math.max(args.start, args.end), 0, text.length);
+  const budget = Math.max(0, args.budgetTokens) * CHARS_PER_TOKEN;
+  const header = fileHeader(args.path, languageId) + `Instruction: ${oneLine(args.instruction)}\n`;
+  const core = TARGET_BEGIN + text.slice(start, end) + TARGET_END;
+
+  const firstLine = lineNumberAt(text, start);
+  const lastLine = firstLine + countNewlines(text, start, end);
+  const diagnostics = pickDiagnostics(text, args.diagnostics, firstLine, lastLine, budget);
+  const fence = fenceFor(text);
+  const framing = framingChars(fence, languageId);
+  const spare = budget - header.length - framing - diagnostics.chars - core.length;
+  // The target is kept whole even when it alone exceeds the budget; then no surroundings fit.
+  const [from, to] = frame(text, start, end, spare, 1 / 2);
+
+  const parts = [
+    header,
+    diagnosticsSection('Diagnostics in or near the target:', diagnostics.items, text, from, to),
+    documentBlock(text, from, to, text.slice(from, start) + core + text.slice(end, to), fence, languageId),
+  ];
+  return { instructions: EDIT_INSTRUCTIONS, input: parts.filter((p) => p !== '').join('\n') };
+}
+
+const RELATED_LABEL = 'Other open files, for reference only:';
+
+function fileHeader(path: string, languageId: string): string {
+  return `File: ${oneLine(path)}\nLanguage: ${oneLine(languageId)}\n`;
+}
+
+function documentLabel(first: number, last: number, total: number, trimmed: boolean): string {
+  return trimmed
+    ? `Document (lines ${first}-${last} of ${total}; the rest is omitted):`
+    : 'Document:';
+}
+
+/** Characters of the document's label and fences, with room for the line numbers in the label. */
+function framingChars(fence: string, languageId: string): number {
+  return documentLabel(0, 0, 0, true).length + 3 * 8 + 2 * (fence.length + languageId.length + 2) + 2;
+}
+
+function documentBlock(text: string, from: number, to: number, body: string, fence: string, languageId: string): string {
+  const trimmed = from > 0 || to < text.length;
+  const first = lineNumberAt(text, from) + 1;
+  const last = lineNumberAt(text, Math.max(from, to - 1)) + 1;
+  const label = documentLabel(first, last, countNewlines(text, 0, text.length) + 1, trimmed);
+  const closing = body.endsWith('\n') || body === '' ? '' : '\n';
+  return `${label}\n${fence}${oneLine(languageId)}\n${body}${closing}${fence}\n`;
+}
+
+/**
+ * Chooses the window [from, to) around the core [coreStart, coreEnd) at line boundaries.
+ * `share` of the spare characters go before the core; whatever one side cannot use flows to the other.
+ */
+function frame(text: string, coreStart: number, coreEnd: number, spare: number, share: number): [number, number] {
+  if (spare <= 0) return [coreStart, coreEnd];
+  const beforeBudget = Math.floor(spare * share);
+  let from = takeTail(text, coreStart, beforeBudget);
+  const to = takeHead(text, coreEnd, spare - (coreStart - from));
+  from = takeTail(text, coreStart, spare - (to - coreEnd));
+  return [from, to];
+}
+
+/** The earliest line start s <= end with end - s <= max, counting a partial line before `end` as a line. */
+function takeTail(text: string, end: number, max: number): number {
+  let start = end;
+  while (start > 0) {
+    const pieceStart = start < 2 ? 0 : text.lastIndexOf('\n', start - 2) + 1;
+    if (end - pieceStart > max) break;
+    start = pieceStart;
+  }
+  return start;
+}
+
+/** The furthest line end e >= start with e - start <= max. */
+function takeHead(text: string, start: number, max: number): number {
+  let end = start;
+  while (end < text.length) {
+    const nl = text.indexOf('\n', end);
+    const pieceEnd = nl === -1 ? text.length : nl + 1;
+    if (pieceEnd - start > max) break;
+    end = pieceEnd;
+  }
+  return end;
+}
+
+interface PickedDiagnostics {
+  items: DiagnosticInfo[];
+  /** Characters reserved for the diagnostics section. */
+  chars: number;
+}
+
+/** The diagnostics closest to [firstLine, lastLine], in a deterministic order, within their share of the budget. */
+function pickDiagnostics(
+  text: string,
+  all: DiagnosticInfo[],
+  firstLine: number,
+  lastLine: number,
+  budget: number,
+): PickedDiagnostics {
+  const distance = (d: DiagnosticInfo): number =>
+    d.line < firstLine ? firstLine - d.line : d.line > lastLine ? d.line - lastLine : 0;
+  const sorted = [...all].sort(
+    (a, b) => distance(a) - distance(b) || a.line - b.line || a.message.localeCompare(b.message),
+  );
+  const cap = Math.floor(budget / DIAGNOSTIC_SHARE);
+  const items: DiagnosticInfo[] = [];
+  let chars = 0;
+  for (const d of sorted) {
+    if (items.length === MAX_DIAGNOSTICS) break;
+    const line = formatDiagnostic(d, text).length + 1;
+    const label = items.length === 0 ? 40 : 0;
+    if (chars + line + label > cap) break;
+    items.push(d);
+    chars += line + label;
+  }
+  return { items, chars };
+}
+
+function diagnosticsSection(label: string, items: DiagnosticInfo[], text: string, from: number, to: number): string {
+  const firstLine = lineNumberAt(text, from);
+  const lastLine = lineNumberAt(text, Math.max(from, to - 1));
+  // A diagnostic on a line the model cannot see only confuses it.
+  const visible = items
+    .filter((d) => d.line >= firstLine && d.line <= lastLine)
+    .sort((a, b) => a.line - b.line || a.message.localeCompare(b.message));
+  if (visible.length === 0) return '';
+  return `${label}\n${visible.map((d) => formatDiagnostic(d, text)).join('\n')}\n`;
+}
+
+function formatDiagnostic(d: DiagnosticInfo, text: string): string {
+  const kind = d.severity ?? 'error';
+  const source = d.source ? ` [${oneLine(d.source)}]` : '';
+  const snippet = truncate(lineText(text, d.line).trim(), MAX_DIAGNOSTIC_SNIPPET);
+  const on = snippet === '' ? '' : ` (on: ${snippet})`;
+  return `- line ${d.line + 1}, ${kind}${source}: ${truncate(oneLine(d.message), MAX_DIAGNOSTIC_MESSAGE)}${on}`;
+}
+
+function relatedBlock(path: string, text: string, remaining: number): string | undefined {
+  const fence = fenceFor(text);
+  const overhead = RELATED_LABEL.length + 2 + `File: ${oneLine(path)}\n`.length + 2 * (fence.length + 1) + 2;
+  const room = remaining - overhead;
+  if (room < MIN_RELATED_CHARS || text.trim() === '') return undefined;
+  const end = takeHead(text, 0, room);
+  if (end === 0) return undefined;
+  const body = text.slice(0, end);
+  const closing = body.endsWith('\n') ? '' : '\n';
+  return `File: ${oneLine(path)}\n${fence}\n${body}${closing}${fence}\n`;
+}
+
+/** A backtick fence longer than any backtick run in `text`, so the content cannot close it early. */
+function fenceFor(text: string): string {
+  let longest = 0;
+  for (const m of text.matchAll(/`+/g)) longest = Math.max(longest, m[0].length);
+  return '`'.repeat(Math.max(3, longest + 1));
+}
+
+function lineNumberAt(text: string, offset: number): number {
+  return countNewlines(text, 0, offset);
+}
+
+function countNewlines(text: string, from: number, to: number): number {
+  let n = 0;
+  for (let i = text.indexOf('\n', from); i !== -1 && i < to; i = text.indexOf('\n', i + 1)) n++;
+  return n;
+}
+
+function lineText(text: string, line: number): string {
+  let start = 0;
+  for (let i = 0; i < line; i++) {
+    const nl = text.indexOf('\n', start);
+    if (nl === -1) return '';
+    start = nl + 1;
+  }
+  const nl = text.indexOf('\n', start);
+  return text.slice(start, nl === -1 ? text.length : nl);
+}
+
+function oneLine(s: string): string {
+  return s.replace(/\s+/g, ' ').trim();
+}
+
+function truncate(s: string, max: number): string {
+  return s.length <= max ? s : s.slice(0, max - 1) + '…';
+}
+
+function clamp(n: number, lo: number, hi: number): number {
+  return Number.isFinite(n) ? Math.min(hi, Math.max(lo, Math.trunc(n))) : lo;
+}
