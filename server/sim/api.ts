@@ -55,14 +55,28 @@ export type SimReply =
 
 export type SimResponder = (request: SimRequest) => SimReply;
 
-/** Faults applied to the next matching response (or at once, for connection-level ones). */
+/**
+ * Faults applied to the next matching response (or at once, for connection-level ones).
+ * A `generate:false` warm-up consumes only an `error` fault; the others wait for the next generating response.
+ * Over HTTP, `close` cuts the SSE body (socket destroyed) whatever the code.
+ */
 export type SimFault =
   /** The next `times` upgrades (default 1) are answered with this HTTP status instead of 101. */
   | { kind: 'upgrade-status'; status: number; times?: number; retryAfterSeconds?: number }
   /** The next response: after `afterDeltas` deltas (default 0), close the socket (1006 = drop without a close frame). */
   | { kind: 'close'; code: 1000 | 1006 | 1011; afterDeltas?: number }
   /** The next create is answered by a request-scoped `error` event. */
-  | { kind: 'error'; status: number; code: string; message?: string; retryAfterSeconds?: number }
+  | {
+      kind: 'error';
+      status: number;
+      code: string;
+      message?: string;
+      retryAfterSeconds?: number;
+      /** `error.type`; default derived from status (400 invalid_request_error, 429 requests, 5xx server_error). */
+      type?: string;
+      /** `error.param`; default null. */
+      param?: string | null;
+    }
   /** The next response ends with response.failed. */
   | { kind: 'failed'; code: string; message?: string; afterDeltas?: number }
   /** The next response ends with response.incomplete (max_output_tokens) after `afterDeltas` deltas. */
@@ -120,6 +134,8 @@ export interface SparkSim {
   configure(options: Pick<SimOptions, 'tokensPerSecond' | 'firstTokenMs' | 'handshakeDelayMs' | 'connectionLifetimeMs'>): void;
   /** Resolves when `stats.creates.length` reaches n. */
   waitForCreates(n: number): Promise<void>;
+  /** Resolves when `stats.upgradesAccepted` reaches n. */
+  waitForUpgrades(n: number): Promise<void>;
   /** Stop listening and drop every connection. */
   close(): Promise<void>;
 }

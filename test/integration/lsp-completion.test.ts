@@ -1,0 +1,152 @@
+// Completion and inline completion through a real LSP client, the in-process server and spark-sim.
+import assert from 'node:assert/strict';
+import { afterEach, test } from 'node:test';
+import {
+  CancellationTokenSource,
+  CompletionRequest,
+  InlineCompletionRequest,
+  LSPErrorCodes,
+  ResponseError,
+  type CompletionList,
+  type InlineCompletionList,
+  type TextEdit,
+} from 'vscode-languageserver-protocol/node';
+import { TextDocument } from 'vscode-languageserver-textdocument';
+import { PLAIN_CAPABILITIES, positionOf, startHarness, type Harness } from '../support/lsp-harness.js';
+
+const URI = 'file:///work/src/greet.ts';
+const SOURCE = 'export function greet(name: string) {\n  return `Hello, ${na\n}\n';
+let h: Harness;
+afterEach(async () => h?.close());
+
+function inputTextOf(body: Record<string, unknown>): string {
+  return JSON.stringify(body.input);
+}
+
+test('completion inserts the model text at the cursor with an insert/replace edit', { timeout: 10_000 }, async () => {
+  h = await startHarness();
+  h.open(URI, SOURCE);
+  h.sim.enqueue('me}`;');
+  const position = positionOf(SOURCE, '${na');
+  const list = (await h.client.sendRequest(CompletionRequest.type, { textDocument: { uri: URI }, position })) as CompletionList;
+  assert.equal(list.items.length, 1);
+  const item = list.items[0]!;
+  const edit = item.textEdit;
+  assert.ok(edit && 'insert' in edit, 'InsertReplaceEdit for a client that supports it');
+  assert.equal(edit.newText, 'name}`;');
+  assert.deepEqual(edit.insert.end, position);
+  assert.deepEqual(edit.insert.start, { line: position.line, character: position.character - 2 });
+  const after = TextDocument.applyEdits(h.docs.get(URI)!, [{ range: edit.insert, newText: edit.newText }]);
+  assert.equal(after, 'export function greet(name: string) {\n  return `Hello, ${name}`;\n}\n');
+
+  const create = h.sim.stats.creates.at(-1)!;
+  assert.equal(create.body.model, 'gpt-5.3-codex-spark');
+  assert.equal(create.body.store, false);
+  assert.match(inputTextOf(create.body), /greet\.ts/, 'the prompt names the file');
+  assert.match(String(create.body.instructions), /only the text to insert/i);
+});
+
+test('completion uses a plain TextEdit for clients without insert/replace support, multi-line allowed', { timeout: 10_000 }, async () => {
+  h = await startHarness({ capabilities: PLAIN_CAPABILITIES });
+  const text = 'function add(a: number, b: number) {\n';
+  h.open(URI, text);
+  h.sim.enqueue('  return a + b;\n}\n');
+  const position = { line: 1, character: 0 };
+  const list = (await h.client.sendRequest(CompletionRequest.type, { textDocument: { uri: URI }, position })) as CompletionList;
+  const edit = list.items[0]?.textEdit as TextEdit;
+  assert.ok(edit && 'range' in edit);
+  assert.equal(TextDocument.applyEdits(h.docs.get(URI)!, [edit]), `${text}  return a + b;\n}\n`);
+});
+
+test('inline completion returns insertText and a range at the cursor', { timeout: 10_000 }, async () => {
+  h = await startHarness();
+  h.open(URI, SOURCE);
+  h.sim.enqueue('me}!`;');
+  const position = positionOf(SOURCE, '${na');
+  const list = (await h.client.sendRequest(InlineCompletionRequest.type, {
+    textDocument: { uri: URI },
+    position,
+    context: { triggerKind: 1 },
+  })) as InlineCompletionList;
+  assert.equal(list.items.length, 1);
+  assert.equal(list.items[0]!.insertText, 'me}!`;');
+  assert.deepEqual(list.items[0]!.range, { start: position, end: position });
+});
+
+test('a completion answered after the document changed is dropped, never stale', { timeout: 10_000 }, async () => {
+  h = await startHarness();
+  h.open(URI, SOURCE);
+  h.sim.enqueue({ text: 'me}`;', firstTokenMs: 200 });
+  const pending = h.client.sendRequest(CompletionRequest.type, { textDocument: { uri: URI }, position: positionOf(SOURCE, '${na') });
+  await h.sim.waitForCreates(1);
+  h.change(URI, SOURCE.replace('${na', '${nam'));
+  const list = (await pending) as CompletionList;
+  assert.deepEqual(list.items, []);
+});
+
+test('a cancelled completion is answered at once with RequestCancelled; the next one is served', { timeout: 10_000 }, async () => {
+  h = await startHarness();
+  h.open(URI, SOURCE);
+  h.sim.enqueue({ text: 'slow', firstTokenMs: 60_000 }, 'me}`;');
+  const source = new CancellationTokenSource();
+  const position = positionOf(SOURCE, '${na');
+  const first = h.client.sendRequest(CompletionRequest.type, { textDocument: { uri: URI }, position }, source.token);
+  await h.sim.waitForCreates(1);
+  source.cancel();
+  await assert.rejects(first, (e: unknown) => e instanceof ResponseError && e.code === LSPErrorCodes.RequestCancelled);
+  const list = (await h.client.sendRequest(CompletionRequest.type, { textDocument: { uri: URI }, position })) as CompletionList;
+  assert.equal(list.items[0]?.textEdit?.newText, 'name}`;');
+});
+
+test('a new completion on a document supersedes the one in flight, which is answered empty', { timeout: 10_000 }, async () => {
+  h = await startHarness();
+  h.open(URI, SOURCE);
+  h.sim.enqueue({ text: 'old', firstTokenMs: 60_000 }, 'me}`;');
+  const position = positionOf(SOURCE, '${na');
+  const first = h.client.sendRequest(CompletionRequest.type, { textDocument: { uri: URI }, position });
+  await h.sim.waitForCreates(1);
+  const second = h.client.sendRequest(CompletionRequest.type, { textDocument: { uri: URI }, position });
+  assert.deepEqual(((await first) as CompletionList).items, []);
+  assert.equal(((await second) as CompletionList).items[0]?.textEdit?.newText, 'name}`;');
+});
+
+test('several documents complete at once on lanes of the pooled connections, with no new upgrades', { timeout: 15_000 }, async () => {
+  h = await startHarness({ sim: { tokensPerSecond: 2_000 }, settings: { poolSize: 1 } });
+  const uris = [0, 1, 2, 3].map((i) => `file:///work/src/f${i}.ts`);
+  for (const uri of uris) h.open(uri, 'const value = ');
+  const replies = uris.map((_, i) => `${i} + ${'1 + '.repeat(20)}0;`);
+  h.sim.setResponder((req) => replies[Number(/f(\d)\.ts/.exec(req.inputText)?.[1])] ?? '');
+  const lists = (await Promise.all(
+    uris.map((uri) => h.client.sendRequest(CompletionRequest.type, { textDocument: { uri }, position: { line: 0, character: 14 } })),
+  )) as CompletionList[];
+  lists.forEach((list, i) => assert.equal(list.items[0]?.textEdit?.newText, replies[i]));
+  const lanes = new Set(h.sim.stats.creates.map((c) => c.body.stream_id));
+  assert.equal(lanes.size, 4, 'each concurrent request had its own lane');
+  assert.equal(h.sim.stats.upgrades, 1, 'one pooled connection carried them all; none was opened per request');
+  assert.equal(new Set(h.sim.stats.creates.map((c) => c.connection)).size, 1);
+});
+
+test('a socket dropped mid-stream does not lose the completion', { timeout: 10_000 }, async () => {
+  h = await startHarness();
+  h.open(URI, SOURCE);
+  h.sim.inject({ kind: 'close', code: 1006, afterDeltas: 1 });
+  h.sim.setResponder(() => 'me}`;');
+  const list = (await h.client.sendRequest(CompletionRequest.type, {
+    textDocument: { uri: URI },
+    position: positionOf(SOURCE, '${na'),
+  })) as CompletionList;
+  assert.equal(list.items[0]?.textEdit?.newText, 'name}`;');
+  assert.ok(h.sim.stats.creates.length >= 2, 'the request was sent again');
+});
+
+test('when WebSockets are refused (426) completions go over HTTP/SSE', { timeout: 10_000 }, async () => {
+  h = await startHarness({ beforeInitialize: (sim) => sim.inject({ kind: 'upgrade-status', status: 426, times: 100 }) });
+  h.open(URI, SOURCE);
+  h.sim.setResponder(() => 'me}`;');
+  const list = (await h.client.sendRequest(CompletionRequest.type, {
+    textDocument: { uri: URI },
+    position: positionOf(SOURCE, '${na'),
+  })) as CompletionList;
+  assert.equal(list.items[0]?.textEdit?.newText, 'name}`;');
+  assert.ok(h.sim.stats.httpRequests >= 1, 'served over HTTP');
+});

@@ -1,0 +1,230 @@
+// A real LSP client and the real server in-process over a pair of streams, against spark-sim on port 0.
+// Records what the server sends the client (applyEdit, showMessage, progress) and keeps client-side copies
+// of open documents, applying edits the way an editor does (versioned documentChanges are checked).
+import { PassThrough } from 'node:stream';
+import {
+  ApplyWorkspaceEditRequest,
+  ConfigurationRequest,
+  createProtocolConnection,
+  InitializeRequest,
+  LogMessageNotification,
+  RegistrationRequest,
+  ShowMessageNotification,
+  StreamMessageReader,
+  StreamMessageWriter,
+  WorkDoneProgressCreateRequest,
+  type ApplyWorkspaceEditParams,
+  type ApplyWorkspaceEditResult,
+  type ClientCapabilities,
+  type LogMessageParams,
+  type ProtocolConnection,
+  type ShowMessageParams,
+  type TextEdit,
+  type WorkspaceEdit,
+} from 'vscode-languageserver-protocol/node';
+import { createConnection, ProposedFeatures } from 'vscode-languageserver/node';
+import { TextDocument } from 'vscode-languageserver-textdocument';
+import { createServer, type Server } from '../../server/server.js';
+import { startSim } from '../../server/sim/index.js';
+import type { SimOptions, SparkSim } from '../../server/sim/api.js';
+
+/** Capabilities like Neovim 0.12 plus versioned documentChanges (the richest client). */
+export const FULL_CAPABILITIES: ClientCapabilities = {
+  workspace: { applyEdit: true, configuration: true, workspaceEdit: { documentChanges: true } },
+  window: { workDoneProgress: true },
+  textDocument: {
+    synchronization: { dynamicRegistration: false },
+    completion: { completionItem: { insertReplaceSupport: true, snippetSupport: true } },
+    inlineCompletion: {},
+    codeAction: {
+      dataSupport: true,
+      resolveSupport: { properties: ['edit'] },
+      codeActionLiteralSupport: { codeActionKind: { valueSet: ['quickfix', 'refactor', 'refactor.rewrite'] } },
+    },
+  },
+};
+
+/** Like Emacs eglot 1.9: no codeAction/resolve, no insertReplace, documentChanges, no progress. */
+export const EGLOT_CAPABILITIES: ClientCapabilities = {
+  workspace: { applyEdit: true, configuration: true, workspaceEdit: { documentChanges: true } },
+  textDocument: {
+    completion: { completionItem: { snippetSupport: true } },
+    codeAction: { codeActionLiteralSupport: { codeActionKind: { valueSet: ['quickfix', 'refactor'] } } },
+  },
+};
+
+/** Like Neovim 0.7: resolve, but plain `changes` edits and no configuration. */
+export const PLAIN_CAPABILITIES: ClientCapabilities = {
+  workspace: { applyEdit: true },
+  textDocument: {
+    completion: { completionItem: {} },
+    codeAction: { dataSupport: true, resolveSupport: { properties: ['edit'] } },
+  },
+};
+
+export interface HarnessOptions {
+  capabilities?: ClientCapabilities;
+  sim?: SimOptions;
+  /** The `spark` settings answered to workspace/configuration. */
+  settings?: Record<string, unknown>;
+  initializationOptions?: unknown;
+  /** Environment seen by the server; by default a key and the simulator's URL. */
+  env?: (sim: SparkSim) => NodeJS.ProcessEnv;
+  /** Runs before the server initializes (and so before the pool connects), e.g. to arm upgrade faults. */
+  beforeInitialize?: (sim: SparkSim) => void;
+  /** Overrides the client's answer to workspace/applyEdit. */
+  onApplyEdit?: (params: ApplyWorkspaceEditParams, h: Harness) => ApplyWorkspaceEditResult | undefined;
+}
+
+export interface Harness {
+  client: ProtocolConnection;
+  server: Server;
+  sim: SparkSim;
+  applied: ApplyWorkspaceEditParams[];
+  messages: ShowMessageParams[];
+  logs: LogMessageParams[];
+  progress: unknown[];
+  docs: Map<string, TextDocument>;
+  /** Resolves once the client has answered the server's first workspace/configuration request. */
+  configured: Promise<void>;
+  open(uri: string, text: string, languageId?: string): void;
+  /** Replaces the whole text (a full-content change), bumping the version. */
+  change(uri: string, text: string): void;
+  text(uri: string): string;
+  /** Resolves once `n` showMessage notifications have arrived. */
+  waitForMessages(n: number): Promise<ShowMessageParams[]>;
+  close(): Promise<void>;
+}
+
+export const KEY = 'sk-test-0123456789abcdef';
+
+export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
+  const sim = await startSim({ tokensPerSecond: 0, ...options.sim });
+  const toServer = new PassThrough();
+  const toClient = new PassThrough();
+  const serverConnection = createConnection(
+    ProposedFeatures.all,
+    new StreamMessageReader(toServer),
+    new StreamMessageWriter(toClient),
+  );
+  options.beforeInitialize?.(sim);
+  const env = options.env ? options.env(sim) : { OPENAI_API_KEY: KEY, OPENAI_BASE_URL: sim.url };
+  const server = createServer(serverConnection, { env });
+  serverConnection.listen();
+
+  const client = createProtocolConnection(new StreamMessageReader(toClient), new StreamMessageWriter(toServer));
+  const docs = new Map<string, TextDocument>();
+  const messageWaiters: { n: number; resolve: () => void }[] = [];
+  let markConfigured = () => {};
+  const configured = new Promise<void>((resolve) => (markConfigured = resolve));
+  const h: Harness = {
+    client,
+    server,
+    sim,
+    applied: [],
+    messages: [],
+    logs: [],
+    progress: [],
+    docs,
+    configured,
+    open(uri, text, languageId = 'typescript') {
+      docs.set(uri, TextDocument.create(uri, languageId, 1, text));
+      void client.sendNotification('textDocument/didOpen', { textDocument: { uri, languageId, version: 1, text } });
+    },
+    change(uri, text) {
+      const doc = docs.get(uri);
+      if (!doc) throw new Error(`not open: ${uri}`);
+      TextDocument.update(doc, [{ text }], doc.version + 1);
+      void client.sendNotification('textDocument/didChange', { textDocument: { uri, version: doc.version }, contentChanges: [{ text }] });
+    },
+    text(uri) {
+      const doc = docs.get(uri);
+      if (!doc) throw new Error(`not open: ${uri}`);
+      return doc.getText();
+    },
+    waitForMessages(n) {
+      if (h.messages.length >= n) return Promise.resolve(h.messages.slice());
+      return new Promise((resolve) => messageWaiters.push({ n, resolve: () => resolve(h.messages.slice()) }));
+    },
+    async close() {
+      client.dispose();
+      server.dispose();
+      serverConnection.dispose();
+      toServer.destroy();
+      toClient.destroy();
+      await sim.close();
+    },
+  };
+
+  client.onNotification(ShowMessageNotification.type, (p) => {
+    h.messages.push(p);
+    for (const w of messageWaiters.splice(0)) {
+      if (h.messages.length >= w.n) w.resolve();
+      else messageWaiters.push(w);
+    }
+  });
+  client.onNotification(LogMessageNotification.type, (p) => h.logs.push(p));
+  client.onNotification('$/progress', (p) => h.progress.push(p));
+  client.onRequest(WorkDoneProgressCreateRequest.type, () => null);
+  client.onRequest(RegistrationRequest.type, () => null);
+  client.onRequest(ConfigurationRequest.type, (p) => {
+    setImmediate(markConfigured);
+    return p.items.map(() => options.settings ?? null);
+  });
+  client.onRequest(ApplyWorkspaceEditRequest.type, (params) => {
+    h.applied.push(params);
+    return options.onApplyEdit?.(params, h) ?? applyAsEditor(docs, params.edit, (uri, version) => {
+      void client.sendNotification('textDocument/didChange', {
+        textDocument: { uri, version },
+        contentChanges: [{ text: docs.get(uri)?.getText() ?? '' }],
+      });
+    });
+  });
+  client.listen();
+
+  await client.sendRequest(InitializeRequest.type, {
+    processId: null,
+    rootUri: 'file:///work',
+    capabilities: options.capabilities ?? FULL_CAPABILITIES,
+    initializationOptions: options.initializationOptions,
+    workspaceFolders: [{ uri: 'file:///work', name: 'work' }],
+  });
+  await client.sendNotification('initialized', {});
+  return h;
+}
+
+/** Applies a WorkspaceEdit to client-side documents as a spec-following editor does. */
+export function applyAsEditor(
+  docs: Map<string, TextDocument>,
+  edit: WorkspaceEdit,
+  changed: (uri: string, version: number) => void,
+): ApplyWorkspaceEditResult {
+  const groups: { uri: string; version: number | null; edits: TextEdit[] }[] = [];
+  for (const dc of edit.documentChanges ?? []) {
+    if (!('edits' in dc)) return { applied: false, failureReason: 'resource operations are not supported here' };
+    groups.push({ uri: dc.textDocument.uri, version: dc.textDocument.version, edits: dc.edits as TextEdit[] });
+  }
+  for (const [uri, edits] of Object.entries(edit.changes ?? {})) groups.push({ uri, version: null, edits });
+  for (const g of groups) {
+    const doc = docs.get(g.uri);
+    if (!doc) return { applied: false, failureReason: `unknown document ${g.uri}` };
+    if (g.version !== null && g.version !== doc.version) {
+      return { applied: false, failureReason: `version ${g.version} but the document is at ${doc.version}` };
+    }
+  }
+  for (const g of groups) {
+    const doc = docs.get(g.uri)!;
+    const text = TextDocument.applyEdits(doc, g.edits);
+    TextDocument.update(doc, [{ text }], doc.version + 1);
+    changed(g.uri, doc.version);
+  }
+  return { applied: true };
+}
+
+/** The position just after the first occurrence of `needle` (or at its start with `at: 'start'`). */
+export function positionOf(text: string, needle: string, at: 'start' | 'end' = 'end') {
+  const index = text.indexOf(needle);
+  if (index < 0) throw new Error(`${JSON.stringify(needle)} not found`);
+  const doc = TextDocument.create('file:///x', 'x', 0, text);
+  return doc.positionAt(at === 'end' ? index + needle.length : index);
+}
