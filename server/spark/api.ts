@@ -63,6 +63,11 @@ export interface SparkClientOptions {
   heartbeatMs: number;
   /** After falling back to HTTP, try WebSockets again after this long (ms). */
   websocketRetryMs: number;
+  /**
+   * How long (ms) an in-flight response may run past its deadline before its socket is dropped
+   * (the lane is then unusable). Optional; default 5000.
+   */
+  deadlineGraceMs?: number | undefined;
   /** Optional `reasoning.effort`; omitted when undefined. */
   reasoningEffort?: 'minimal' | 'low' | 'medium' | 'high' | undefined;
   /** Diagnostics sink; the API key must never reach it. */

@@ -1,0 +1,233 @@
+// createSparkClient: the SparkClient the LSP layer calls. Owns one request's life (deadline, abort,
+// the single retry) and the shape of each `response.create`; the pool owns sockets and scheduling.
+// Must not import from server/lsp, server/context or server/edits.
+//
+// Invariants: each generate() settles exactly once; its deadline timer and abort listener are removed
+// when it settles; a request is retried at most once (lost socket, connection limit,
+// previous_response_not_found), on another connection when one is free, and only before its deadline.
+
+import type { GenerateRequest, GenerateResult, SparkClient, SparkClientOptions, SparkStatus } from './api.js';
+import { SparkError, SparkErrorCode } from './errors.js';
+import { SparkPool, type AttemptSink } from './pool.js';
+import type { SparkConnection } from './connection.js';
+import type { ResponseOutcome } from './response-stream.js';
+
+/** Default time a response may run past its deadline before its socket is dropped (ms). */
+export const DEFAULT_DEADLINE_GRACE_MS = 5_000;
+
+function validate(o: SparkClientOptions): void {
+  const int = (name: keyof SparkClientOptions, min: number, max = Number.MAX_SAFE_INTEGER): void => {
+    const v = o[name];
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) {
+      throw new TypeError(`SparkClientOptions.${name} must be an integer in [${min}, ${max}], got ${String(v)}`);
+    }
+  };
+  const ms = (name: keyof SparkClientOptions): void => {
+    const v = o[name];
+    if (typeof v !== 'number' || Number.isNaN(v) || v < 0) throw new TypeError(`SparkClientOptions.${name} must be a non-negative number of ms, got ${String(v)}`);
+  };
+  let url: URL;
+  try {
+    url = new URL(o.baseUrl);
+  } catch {
+    throw new TypeError(`SparkClientOptions.baseUrl must be an absolute URL, got ${JSON.stringify(o.baseUrl)}`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new TypeError(`SparkClientOptions.baseUrl must be http(s), got ${JSON.stringify(o.baseUrl)}`);
+  }
+  if (typeof o.model !== 'string' || o.model === '') throw new TypeError('SparkClientOptions.model must be a non-empty string');
+  if (typeof o.apiKey !== 'string') throw new TypeError('SparkClientOptions.apiKey must be a string');
+  int('poolSize', 1, 64);
+  int('lanesPerConnection', 1, 16);
+  if (o.transport !== 'auto' && o.transport !== 'websocket' && o.transport !== 'http') {
+    throw new TypeError(`SparkClientOptions.transport must be 'auto', 'websocket' or 'http', got ${JSON.stringify(o.transport)}`);
+  }
+  ms('rotateAfterMs');
+  ms('heartbeatMs');
+  ms('websocketRetryMs');
+  if (o.deadlineGraceMs !== undefined) ms('deadlineGraceMs');
+}
+
+export function createSparkClient(options: SparkClientOptions): SparkClient {
+  validate(options);
+  const log = options.log ?? (() => undefined);
+  const listeners = new Set<(status: SparkStatus) => void>();
+  const calls = new Set<Call>();
+  let closed = false;
+  const noKey = options.apiKey.trim() === '';
+
+  const pool = noKey
+    ? undefined
+    : new SparkPool({
+        baseUrl: options.baseUrl,
+        apiKey: options.apiKey,
+        poolSize: options.poolSize,
+        lanesPerConnection: options.lanesPerConnection,
+        transport: options.transport,
+        rotateAfterMs: options.rotateAfterMs,
+        heartbeatMs: options.heartbeatMs,
+        websocketRetryMs: options.websocketRetryMs,
+        graceMs: options.deadlineGraceMs ?? DEFAULT_DEADLINE_GRACE_MS,
+        log,
+        onStatus: (status) => {
+          for (const listener of [...listeners]) {
+            try {
+              listener(status);
+            } catch (e) {
+              log('error', `spark client: a status listener threw: ${(e as Error).message}`);
+            }
+          }
+        },
+      });
+
+  const reasoning = options.reasoningEffort === undefined ? undefined : { effort: options.reasoningEffort };
+
+  class Call {
+    settled = false;
+    retried = false;
+    readonly ctrl = new AbortController();
+    private timer: NodeJS.Timeout | undefined;
+    private readonly onAbort = (): void => this.fail(new SparkError(SparkErrorCode.Cancelled, 'request cancelled'));
+
+    constructor(
+      readonly req: GenerateRequest,
+      private readonly resolve: (r: GenerateResult) => void,
+      private readonly reject: (e: SparkError) => void,
+    ) {
+      calls.add(this);
+      this.timer = setTimeout(
+        () => this.fail(new SparkError(SparkErrorCode.Timeout, `no complete answer within the deadline (${new Date(req.deadline).toISOString()})`)),
+        Math.max(0, req.deadline - Date.now()),
+      );
+      req.signal?.addEventListener('abort', this.onAbort, { once: true });
+    }
+
+    private finish(): boolean {
+      if (this.settled) return false;
+      this.settled = true;
+      calls.delete(this);
+      if (this.timer !== undefined) clearTimeout(this.timer);
+      this.timer = undefined;
+      this.req.signal?.removeEventListener('abort', this.onAbort);
+      this.ctrl.abort();
+      return true;
+    }
+
+    succeed(outcome: ResponseOutcome, transport: 'websocket' | 'http'): void {
+      if (this.finish()) this.resolve({ ...outcome, transport });
+    }
+
+    fail(error: SparkError): void {
+      if (this.finish()) this.reject(error);
+    }
+
+    attempt(avoid: SparkConnection | undefined): void {
+      const call = this;
+      const sink: AttemptSink = {
+        get settled() {
+          return call.settled;
+        },
+        onText: (text) => {
+          if (call.settled || call.req.onText === undefined) return;
+          try {
+            call.req.onText(text);
+          } catch (e) {
+            log('error', `spark client: onText threw: ${(e as Error).message}`);
+          }
+        },
+        onDone: (outcome, transport) => call.succeed(outcome, transport),
+        onError: (error, retryable, failedOn) => {
+          if (call.settled) return;
+          if (retryable && !call.retried && Date.now() < call.req.deadline && !closed) {
+            call.retried = true;
+            log('info', `spark client: retrying once after: ${error.message}`);
+            call.attempt(failedOn);
+            return;
+          }
+          call.fail(error);
+        },
+      };
+      pool!.submit({
+        priority: this.req.priority,
+        affinity: this.req.affinity,
+        deadline: this.req.deadline,
+        avoid,
+        signal: this.ctrl.signal,
+        sink,
+        wsFrame: (streamId) => wsFrame(this.req, streamId),
+        httpBody: () => httpBody(this.req),
+      });
+    }
+  }
+
+  const input = (req: GenerateRequest) => [{ type: 'message', role: 'user', content: [{ type: 'input_text', text: req.input }] }];
+
+  function wsFrame(req: GenerateRequest, streamId: string): string {
+    return JSON.stringify({
+      type: 'response.create',
+      model: options.model,
+      store: false,
+      stream_id: streamId,
+      instructions: req.instructions,
+      input: input(req),
+      max_output_tokens: req.maxOutputTokens,
+      ...(reasoning === undefined ? {} : { reasoning }),
+      text: { format: { type: 'text' } },
+    });
+  }
+
+  function httpBody(req: GenerateRequest): Record<string, unknown> {
+    return {
+      model: options.model,
+      store: false,
+      stream: true,
+      instructions: req.instructions,
+      input: input(req),
+      max_output_tokens: req.maxOutputTokens,
+      ...(reasoning === undefined ? {} : { reasoning }),
+      text: { format: { type: 'text' } },
+    };
+  }
+
+  return {
+    generate(req: GenerateRequest): Promise<GenerateResult> {
+      if (closed) return Promise.reject(new SparkError(SparkErrorCode.Closed, 'the Spark client is closed'));
+      if (pool === undefined) return Promise.reject(new SparkError(SparkErrorCode.NoApiKey, 'no API key is configured'));
+      if (req.signal?.aborted) return Promise.reject(new SparkError(SparkErrorCode.Cancelled, 'request cancelled'));
+      if (!(req.deadline > Date.now())) return Promise.reject(new SparkError(SparkErrorCode.Timeout, `the deadline ${String(req.deadline)} has already passed`));
+      return new Promise<GenerateResult>((resolve, reject) => {
+        new Call(req, resolve, reject).attempt(undefined);
+      });
+    },
+    stats() {
+      return (
+        pool?.stats() ?? {
+          upgradesAttempted: 0,
+          upgradesSucceeded: 0,
+          openSockets: 0,
+          inFlight: 0,
+          queued: 0,
+          httpRequests: 0,
+          transport: options.transport === 'http' ? 'http' : 'websocket',
+        }
+      );
+    },
+    onStatus(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+    ready() {
+      return pool?.readyPromise ?? Promise.resolve();
+    },
+    async close() {
+      closed = true;
+      await pool?.close();
+    },
+    destroy() {
+      closed = true;
+      const err = new SparkError(SparkErrorCode.Closed, 'the Spark client was destroyed');
+      for (const call of [...calls]) call.fail(err);
+      pool?.destroy();
+    },
+  };
+}

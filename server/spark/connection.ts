@@ -1,0 +1,344 @@
+// One WebSocket to the Responses API: handshake, named lanes (`stream_id`), event routing, heartbeat.
+// Knows nothing of queues, retries or LSP; the pool decides what to do when a connection ends.
+//
+// States: connecting -> open -> (retiring) -> closed. Invariants:
+// - Lane names come from a fixed set `l0..l{lanes-1}` (the service allows 32 distinct names per
+//   connection lifetime), so names are reused, never minted per request.
+// - A lane holds at most one response; it is busy from `start()` until that response's terminal event
+//   (completed / incomplete / failed / lane-scoped error) or the socket's end, even when the caller
+//   has gone away (cancelled, timed out, malformed event): later events are then discarded.
+// - Every started sink gets exactly one onDone/onError unless it reports `settled` first; a socket end
+//   fails each busy lane's sink with a retryable SPARK_ERR_CONNECTION.
+// - `release` of each start() resolves exactly once, when its lane frees.
+// - A response still running `graceMs` after its deadline makes the lane unusable: the socket is terminated.
+// Units: all durations in milliseconds; `openedAt` in Date.now() milliseconds.
+
+import WebSocket from 'ws';
+import type { IncomingMessage } from 'node:http';
+import { SparkError, SparkErrorCode } from './errors.js';
+import { parseServerEvent, type ErrorEvent } from './events.js';
+import { ResponseAccumulator, connectionErrorOf, retryAfterMs, type ResponseOutcome } from './response-stream.js';
+
+export const SPARK_LSP_VERSION = '0.1.0';
+
+/** Receives the result of one response on a lane. */
+export interface LaneSink {
+  /** True once the caller no longer wants events (cancelled, timed out, already failed). */
+  readonly settled: boolean;
+  onText(textSoFar: string): void;
+  onDone(outcome: ResponseOutcome): void;
+  /** `retryable`: the same request may be sent once more (on another connection). */
+  onError(error: SparkError, retryable: boolean): void;
+}
+
+export interface UpgradeFailure {
+  /** HTTP status of a refused upgrade; undefined for network errors. */
+  status: number | undefined;
+  retryAfterMs: number | undefined;
+  message: string;
+}
+
+export interface ConnectionHooks {
+  onOpen(conn: SparkConnection): void;
+  /** A lane became free (or the connection stopped taking work); capacity changed. */
+  onCapacity(conn: SparkConnection): void;
+  /** A connection-level `error` event (no stream_id), e.g. websocket_connection_limit_reached. */
+  onConnectionError(conn: SparkConnection, code: string | undefined, message: string): void;
+  /** The socket is gone. `failure` is set when it never opened. */
+  onClose(conn: SparkConnection, info: { opened: boolean; failure: UpgradeFailure | undefined; code: number; reason: string }): void;
+}
+
+export interface ConnectionOptions {
+  /** ws:// or wss:// URL ending in /responses. */
+  url: string;
+  apiKey: string;
+  lanes: number;
+  heartbeatMs: number;
+  /** How long past its deadline a response may run before the socket is terminated. */
+  graceMs: number;
+  log: (level: 'error' | 'warn' | 'info' | 'debug', message: string) => void;
+}
+
+export type ConnectionState = 'connecting' | 'open' | 'retiring' | 'closed';
+
+interface Lane {
+  readonly name: string;
+  sink: LaneSink | undefined;
+  acc: ResponseAccumulator | undefined;
+  release: (() => void) | undefined;
+  watchdog: NodeJS.Timeout | undefined;
+}
+
+let nextConnectionId = 1;
+
+export class SparkConnection {
+  readonly id = nextConnectionId++;
+  state: ConnectionState = 'connecting';
+  /** Date.now() when the upgrade succeeded. */
+  openedAt: number | undefined;
+  private readonly ws: WebSocket;
+  private readonly lanes: Lane[];
+  private readonly byName = new Map<string, Lane>();
+  private busy = 0;
+  private failure: UpgradeFailure | undefined;
+  private heartbeat: NodeJS.Timeout | undefined;
+  private closeFallback: NodeJS.Timeout | undefined;
+  private heardSincePing = true;
+  private pingOutstanding = false;
+
+  constructor(
+    private readonly options: ConnectionOptions,
+    private readonly hooks: ConnectionHooks,
+  ) {
+    this.lanes = Array.from({ length: options.lanes }, (_, i) => {
+      const lane: Lane = { name: `l${i}`, sink: undefined, acc: undefined, release: undefined, watchdog: undefined };
+      this.byName.set(lane.name, lane);
+      return lane;
+    });
+    this.ws = new WebSocket(options.url, {
+      perMessageDeflate: false,
+      followRedirects: false,
+      handshakeTimeout: 15_000,
+      headers: {
+        Authorization: `Bearer ${options.apiKey}`,
+        'User-Agent': `spark-lsp/${SPARK_LSP_VERSION}`,
+      },
+    });
+    this.ws.on('unexpected-response', (_req, res: IncomingMessage) => this.onUnexpectedResponse(res));
+    this.ws.on('open', () => this.onOpen());
+    this.ws.on('message', (data, isBinary) => this.onMessage(data, isBinary));
+    this.ws.on('pong', () => {
+      this.heardSincePing = true;
+    });
+    this.ws.on('error', (err) => {
+      if (this.openedAt === undefined) this.failure ??= { status: undefined, retryAfterMs: undefined, message: err.message };
+      this.options.log('debug', `spark connection ${this.id}: socket error: ${err.message}`);
+    });
+    this.ws.on('close', (code, reason) => this.onSocketClose(code, reason.toString()));
+  }
+
+  get lanesTotal(): number {
+    return this.lanes.length;
+  }
+  get busyLanes(): number {
+    return this.busy;
+  }
+  /** Open and not retiring: may be given new requests. */
+  get accepting(): boolean {
+    return this.state === 'open';
+  }
+  get freeLanes(): number {
+    return this.accepting ? this.lanes.length - this.busy : 0;
+  }
+  /** Age in ms since the upgrade succeeded (0 while connecting). */
+  get ageMs(): number {
+    return this.openedAt === undefined ? 0 : Date.now() - this.openedAt;
+  }
+
+  /**
+   * Sends a request on a free lane. `frame(streamId)` builds the `response.create` text.
+   * Returns a promise that resolves when the lane is free again, or undefined if no lane is free.
+   */
+  start(frame: (streamId: string) => string, sink: LaneSink, deadline: number): Promise<void> | undefined {
+    if (!this.accepting) return undefined;
+    const lane = this.lanes.find((l) => l.sink === undefined);
+    if (lane === undefined) return undefined;
+    const released = new Promise<void>((resolve) => {
+      lane.release = resolve;
+    });
+    lane.sink = sink;
+    lane.acc = new ResponseAccumulator();
+    this.busy++;
+    if (Number.isFinite(deadline) && Number.isFinite(this.options.graceMs)) {
+      const wait = Math.max(0, deadline + this.options.graceMs - Date.now());
+      lane.watchdog = setTimeout(() => {
+        lane.watchdog = undefined;
+        if (lane.sink !== sink) return;
+        this.options.log('warn', `spark connection ${this.id}: lane ${lane.name} overran its deadline by ${this.options.graceMs} ms; dropping the socket`);
+        this.terminate();
+      }, wait);
+      lane.watchdog.unref();
+    }
+    this.ws.send(frame(lane.name), (err) => {
+      if (err) this.options.log('debug', `spark connection ${this.id}: send failed: ${err.message}`);
+    });
+    return released;
+  }
+
+  /** Stops taking new requests; closes once every lane is idle. */
+  retire(): void {
+    if (this.state === 'closed' || this.state === 'retiring') return;
+    if (this.state === 'connecting') {
+      this.terminate();
+      return;
+    }
+    this.state = 'retiring';
+    this.hooks.onCapacity(this);
+    if (this.busy === 0) this.close();
+  }
+
+  /** Graceful close (1000); falls back to terminate if the peer does not answer within a second. */
+  close(): void {
+    if (this.state === 'closed') return;
+    if (this.ws.readyState === WebSocket.CONNECTING) {
+      this.terminate();
+      return;
+    }
+    if (this.state === 'open') {
+      this.state = 'retiring';
+      this.hooks.onCapacity(this);
+    }
+    this.ws.close(1000, 'client closing');
+    this.closeFallback ??= setTimeout(() => this.ws.terminate(), 1000);
+    this.closeFallback.unref();
+  }
+
+  /** Drops the socket at once; busy lanes fail with a retryable SPARK_ERR_CONNECTION. */
+  terminate(): void {
+    if (this.state === 'closed') return;
+    this.ws.terminate();
+  }
+
+  private onUnexpectedResponse(res: IncomingMessage): void {
+    const status = res.statusCode ?? 0;
+    const headers: Record<string, string> = {};
+    for (const [k, v] of Object.entries(res.headers)) if (typeof v === 'string') headers[k] = v;
+    this.failure = { status, retryAfterMs: retryAfterMs(headers), message: `upgrade answered HTTP ${status}` };
+    res.resume();
+    this.ws.terminate();
+  }
+
+  private onOpen(): void {
+    this.openedAt = Date.now();
+    if (this.state !== 'connecting') {
+      this.ws.terminate();
+      return;
+    }
+    this.state = 'open';
+    if (this.options.heartbeatMs > 0) {
+      this.heartbeat = setInterval(() => this.beat(), this.options.heartbeatMs);
+      this.heartbeat.unref();
+    }
+    this.hooks.onOpen(this);
+  }
+
+  private beat(): void {
+    if (this.pingOutstanding && !this.heardSincePing) {
+      this.options.log('warn', `spark connection ${this.id}: no pong within ${this.options.heartbeatMs} ms; dropping the socket`);
+      this.terminate();
+      return;
+    }
+    this.heardSincePing = false;
+    this.pingOutstanding = true;
+    this.ws.ping();
+  }
+
+  private onMessage(data: WebSocket.RawData, isBinary: boolean): void {
+    this.heardSincePing = true;
+    if (isBinary) {
+      this.options.log('warn', `spark connection ${this.id}: ignoring a binary frame`);
+      return;
+    }
+    const raw = typeof data === 'string' ? data : Array.isArray(data) ? Buffer.concat(data).toString('utf8') : Buffer.from(data as ArrayBuffer).toString('utf8');
+    const parsed = parseServerEvent(raw);
+    if (parsed.kind === 'unknown') return;
+    if (parsed.kind === 'malformed') {
+      this.onMalformed(parsed.streamId, parsed.reason);
+      return;
+    }
+    const event = parsed.event;
+    const streamId = event.stream_id ?? undefined;
+    if (streamId === undefined) {
+      if (event.type === 'error') this.onConnectionError(event);
+      else this.options.log('debug', `spark connection ${this.id}: ignoring ${event.type} on the default lane`);
+      return;
+    }
+    const lane = this.byName.get(streamId);
+    if (lane === undefined || lane.sink === undefined || lane.acc === undefined) {
+      this.options.log('debug', `spark connection ${this.id}: ignoring ${event.type} for idle lane ${streamId}`);
+      return;
+    }
+    if (
+      (event.type === 'response.completed' || event.type === 'response.incomplete' || event.type === 'response.failed') &&
+      lane.acc.responseId !== undefined &&
+      event.response.id !== lane.acc.responseId
+    ) {
+      this.options.log('debug', `spark connection ${this.id}: ignoring a stale ${event.type} on lane ${streamId}`);
+      return;
+    }
+    const sink = lane.sink;
+    const step = lane.acc.feed(event);
+    if (step === undefined) return;
+    if (step.kind === 'text') {
+      if (!sink.settled) sink.onText(step.text);
+      return;
+    }
+    this.freeLane(lane);
+    if (sink.settled) return;
+    if (step.kind === 'done') sink.onDone(step.outcome);
+    else sink.onError(step.error, step.retryable);
+  }
+
+  private onMalformed(streamId: string | undefined, reason: string): void {
+    let lane = streamId === undefined ? undefined : this.byName.get(streamId);
+    if (lane === undefined && streamId === undefined) {
+      const busy = this.lanes.filter((l) => l.sink !== undefined && !l.sink.settled);
+      if (busy.length === 1) lane = busy[0];
+    }
+    const sink = lane?.sink;
+    if (lane === undefined || sink === undefined) {
+      this.options.log('warn', `spark connection ${this.id}: malformed frame for no known lane (${reason})`);
+      return;
+    }
+    this.options.log('warn', `spark connection ${this.id}: malformed frame on lane ${lane.name}: ${reason}`);
+    // The response keeps running upstream: the lane stays busy until its terminal event.
+    if (!sink.settled) sink.onError(new SparkError(SparkErrorCode.Protocol, `malformed server event: ${reason}`), false);
+  }
+
+  private onConnectionError(event: ErrorEvent): void {
+    const { code, message } = connectionErrorOf(event);
+    this.options.log('warn', `spark connection ${this.id}: connection-level error ${code ?? '(no code)'}: ${message}`);
+    if (this.state === 'open') {
+      this.state = 'retiring';
+      this.hooks.onCapacity(this);
+    }
+    this.hooks.onConnectionError(this, code, message);
+    this.failLanes(`connection error ${code ?? ''}: ${message}`);
+    this.close();
+  }
+
+  private failLanes(why: string): void {
+    for (const lane of this.lanes) {
+      const sink = lane.sink;
+      if (sink === undefined) continue;
+      this.freeLane(lane, false);
+      if (!sink.settled) sink.onError(new SparkError(SparkErrorCode.Connection, `spark connection ${this.id} lost mid-response: ${why}`), true);
+    }
+    this.hooks.onCapacity(this);
+  }
+
+  private freeLane(lane: Lane, notify = true): void {
+    if (lane.watchdog !== undefined) clearTimeout(lane.watchdog);
+    const release = lane.release;
+    lane.watchdog = undefined;
+    lane.sink = undefined;
+    lane.acc = undefined;
+    lane.release = undefined;
+    this.busy--;
+    release?.();
+    if (this.state === 'retiring' && this.busy === 0) this.close();
+    if (notify) this.hooks.onCapacity(this);
+  }
+
+  private onSocketClose(code: number, reason: string): void {
+    const opened = this.openedAt !== undefined;
+    this.state = 'closed';
+    if (this.heartbeat !== undefined) clearInterval(this.heartbeat);
+    if (this.closeFallback !== undefined) clearTimeout(this.closeFallback);
+    this.heartbeat = undefined;
+    this.closeFallback = undefined;
+    this.failLanes(`socket closed (${code}${reason ? ` ${reason}` : ''})`);
+    const failure = opened ? undefined : (this.failure ?? { status: undefined, retryAfterMs: undefined, message: `socket closed (${code}) before the upgrade` });
+    this.hooks.onClose(this, { opened, failure, code, reason });
+  }
+}

@@ -1,0 +1,576 @@
+// The pool: `poolSize` persistent WebSockets opened up front, a p-queue that hands requests to free
+// lanes by priority, rotation, reconnect with backoff, and the switch to HTTP/SSE and back.
+// Knows nothing of LSP; builds no request bodies (the client passes them in).
+//
+// Invariants (units: ms; timestamps in Date.now() ms):
+// - No connection is opened per request: only `poolSize` slots, each holding at most one current
+//   connection and at most one replacement being opened (rotation). Retiring connections take no new
+//   work and close once their lanes are idle.
+// - A p-queue task occupies exactly one lane (or one HTTP request) from its start until that lane is
+//   free again, so `queue.pending` >= busy lanes + HTTP requests in flight. The queue's concurrency is
+//   kept at: lanes of accepting connections (or `httpSlots` in HTTP mode) + busy lanes of
+//   non-accepting connections + HTTP requests in flight in WebSocket mode. Hence a starting task
+//   always finds a free lane; 0 capacity pauses the queue.
+// - A queued request whose caller gave up is removed from the queue and never goes upstream. A started
+//   request is never aborted on a WebSocket (the lane drains to its terminal event); HTTP ones are.
+// - After an upgrade 401/403 nothing reconnects again: status `auth-failed` once, requests fail fast.
+// - Every timer is cleared by `destroy()` / the end of `close()`.
+
+import PQueue from 'p-queue';
+import type { SparkClientOptions, SparkStats, SparkStatus } from './api.js';
+import { SparkError, SparkErrorCode } from './errors.js';
+import { SparkConnection, type ConnectionHooks, type LaneSink, type UpgradeFailure } from './connection.js';
+import { httpGenerate, responsesUrl } from './transport-http.js';
+import type { ResponseOutcome } from './response-stream.js';
+
+type Log = (level: 'error' | 'warn' | 'info' | 'debug', message: string) => void;
+
+/** What the pool reports back for one attempt of one request. */
+export interface AttemptSink {
+  readonly settled: boolean;
+  onText(textSoFar: string): void;
+  onDone(outcome: ResponseOutcome, transport: 'websocket' | 'http'): void;
+  /** `failedOn`: the connection the attempt ran on, so a retry can avoid it. */
+  onError(error: SparkError, retryable: boolean, failedOn: SparkConnection | undefined): void;
+}
+
+export interface PoolJob {
+  priority: number;
+  affinity: string | undefined;
+  deadline: number;
+  /** A connection to avoid (the one a first attempt failed on), if another has a free lane. */
+  avoid: SparkConnection | undefined;
+  wsFrame(streamId: string): string;
+  httpBody(): Record<string, unknown>;
+  /** Aborted when the caller no longer wants the answer: leaves the queue, aborts an HTTP request. */
+  signal: AbortSignal;
+  sink: AttemptSink;
+}
+
+export type PoolOptions = Required<Pick<SparkClientOptions, 'baseUrl' | 'apiKey' | 'poolSize' | 'lanesPerConnection' | 'transport' | 'rotateAfterMs' | 'heartbeatMs' | 'websocketRetryMs'>> & {
+  graceMs: number;
+  log: Log;
+  onStatus: (status: SparkStatus) => void;
+};
+
+interface Slot {
+  readonly index: number;
+  conn: SparkConnection | undefined;
+  /** Replacement being opened while `conn` keeps serving (rotation). */
+  next: SparkConnection | undefined;
+  /** Consecutive failed upgrades of this slot (backoff exponent). */
+  failures: number;
+  /** Reconnect or rotation-retry timer. */
+  timer: NodeJS.Timeout | undefined;
+  /** True once the slot's first upgrade has opened or failed (for ready()). */
+  settledOnce: boolean;
+}
+
+interface QueueEntry {
+  job: PoolJob;
+  started: boolean;
+  ctrl: AbortController;
+  onAbort: () => void;
+}
+
+const BACKOFF_BASE_MS = 250;
+const BACKOFF_CAP_MS = 30_000;
+const FAILURES_BEFORE_FALLBACK = 3;
+const AFFINITY_LIMIT = 1024;
+
+export function websocketUrl(baseUrl: string): string {
+  const url = new URL(responsesUrl(baseUrl));
+  if (url.protocol === 'https:') url.protocol = 'wss:';
+  else if (url.protocol === 'http:') url.protocol = 'ws:';
+  return url.toString();
+}
+
+/** Capped exponential backoff with jitter: uniform in [half, full] of min(cap, base * 2^n). */
+export function backoffMs(failures: number, random: () => number = Math.random): number {
+  const full = Math.min(BACKOFF_CAP_MS, BACKOFF_BASE_MS * 2 ** Math.min(failures, 20));
+  return Math.round(full * (0.5 + 0.5 * random()));
+}
+
+export class SparkPool {
+  private readonly queue = new PQueue({ concurrency: 1, autoStart: false });
+  private readonly slots: Slot[];
+  private readonly conns = new Set<SparkConnection>();
+  private readonly slotOf = new Map<SparkConnection, Slot>();
+  private readonly rotateTimers = new Map<SparkConnection, NodeJS.Timeout>();
+  private readonly waiting = new Set<QueueEntry>();
+  private readonly affinity = new Map<string, SparkConnection>();
+  private readonly laneWaiters: (() => void)[] = [];
+  private readonly httpSlots: number;
+  private readonly wsUrl: string;
+  /** Which transport new requests use. */
+  private mode: 'websocket' | 'http';
+  /** Whether WebSocket connections are wanted now (false after a fallback until the retry timer). */
+  private wsWanted: boolean;
+  private wsRetryTimer: NodeJS.Timeout | undefined;
+  private consecutiveUpgradeFailures = 0;
+  private httpInFlight = 0;
+  private authFailed: SparkError | undefined;
+  private closing = false;
+  private destroyed = false;
+  private lastStatusKey = '';
+  private readyResolve: (() => void) | undefined;
+  readonly readyPromise: Promise<void>;
+  private readonly counters = { upgradesAttempted: 0, upgradesSucceeded: 0, httpRequests: 0 };
+
+  constructor(private readonly o: PoolOptions) {
+    this.httpSlots = o.poolSize * o.lanesPerConnection;
+    this.wsUrl = websocketUrl(o.baseUrl);
+    this.mode = o.transport === 'http' ? 'http' : 'websocket';
+    this.wsWanted = o.transport !== 'http';
+    this.readyPromise = new Promise<void>((resolve) => {
+      this.readyResolve = resolve;
+    });
+    this.slots = Array.from({ length: o.poolSize }, (_, index) => ({
+      index,
+      conn: undefined,
+      next: undefined,
+      failures: 0,
+      timer: undefined,
+      settledOnce: false,
+    }));
+    if (this.wsWanted) {
+      for (const slot of this.slots) this.openSlot(slot);
+    } else {
+      queueMicrotask(() => this.status({ kind: 'ready', transport: 'http' }));
+      this.markReady();
+    }
+    this.recompute();
+  }
+
+  // ---- requests --------------------------------------------------------------------------------
+
+  submit(job: PoolJob): void {
+    if (this.destroyed || this.closing) {
+      job.sink.onError(new SparkError(SparkErrorCode.Closed, 'the Spark client is closed'), false, undefined);
+      return;
+    }
+    if (this.authFailed) {
+      job.sink.onError(this.authFailed, false, undefined);
+      return;
+    }
+    const entry: QueueEntry = {
+      job,
+      started: false,
+      ctrl: new AbortController(),
+      onAbort: () => {
+        if (!entry.started) {
+          this.waiting.delete(entry);
+          entry.ctrl.abort();
+        }
+      },
+    };
+    this.waiting.add(entry);
+    job.signal.addEventListener('abort', entry.onAbort, { once: true });
+    this.queue.add(() => this.run(entry), { priority: job.priority, signal: entry.ctrl.signal }).catch(() => undefined);
+    if (job.signal.aborted) entry.onAbort();
+  }
+
+  private async run(entry: QueueEntry): Promise<void> {
+    entry.started = true;
+    this.waiting.delete(entry);
+    const { job } = entry;
+    job.signal.removeEventListener('abort', entry.onAbort);
+    if (job.sink.settled || job.signal.aborted) return;
+    for (;;) {
+      if (this.mode === 'http') return this.runHttp(job);
+      const conn = this.pick(job);
+      if (conn !== undefined) {
+        const sink: LaneSink = {
+          get settled() {
+            return job.sink.settled;
+          },
+          onText: (t) => job.sink.onText(t),
+          onDone: (outcome) => job.sink.onDone(outcome, 'websocket'),
+          onError: (error, retryable) => job.sink.onError(error, retryable, conn),
+        };
+        const released = conn.start((id) => job.wsFrame(id), sink, job.deadline);
+        if (released !== undefined) {
+          if (job.affinity !== undefined) this.remember(job.affinity, conn);
+          return released;
+        }
+      }
+      // Capacity accounting should make this unreachable; wait rather than spin.
+      this.o.log('debug', 'spark pool: a started request found no free lane; waiting for one');
+      await new Promise<void>((resolve) => this.laneWaiters.push(resolve));
+      if (this.destroyed || job.sink.settled) return;
+    }
+  }
+
+  private async runHttp(job: PoolJob): Promise<void> {
+    this.httpInFlight++;
+    this.counters.httpRequests++;
+    try {
+      const outcome = await httpGenerate({
+        baseUrl: this.o.baseUrl,
+        apiKey: this.o.apiKey,
+        body: job.httpBody(),
+        deadline: job.deadline,
+        signal: job.signal,
+        onText: (t) => {
+          if (!job.sink.settled) job.sink.onText(t);
+        },
+        log: this.o.log,
+      });
+      if (this.mode === 'http') this.status({ kind: 'ready', transport: 'http' });
+      if (!job.sink.settled) job.sink.onDone(outcome, 'http');
+    } catch (e) {
+      const err = e instanceof SparkError ? e : new SparkError(SparkErrorCode.Connection, String(e), { cause: e });
+      if (err.code === SparkErrorCode.Auth) this.failAuth(err.message);
+      else if (err.code === SparkErrorCode.Connection && this.mode === 'http') this.status({ kind: 'unreachable', message: err.message });
+      if (!job.sink.settled) job.sink.onError(err, false, undefined);
+    } finally {
+      this.httpInFlight--;
+      this.recompute();
+    }
+  }
+
+  /** Affinity first, then the least-loaded accepting connection with a free lane. */
+  private pick(job: PoolJob): SparkConnection | undefined {
+    const preferred = job.affinity === undefined ? undefined : this.affinity.get(job.affinity);
+    if (preferred !== undefined && preferred.freeLanes > 0 && preferred !== job.avoid) return preferred;
+    let best: SparkConnection | undefined;
+    let bestScore = Infinity;
+    for (const conn of this.conns) {
+      if (conn.freeLanes === 0) continue;
+      const score = conn.busyLanes + (conn === job.avoid ? 1000 : 0);
+      if (score < bestScore) {
+        best = conn;
+        bestScore = score;
+      }
+    }
+    return best;
+  }
+
+  private remember(key: string, conn: SparkConnection): void {
+    this.affinity.delete(key);
+    this.affinity.set(key, conn);
+    if (this.affinity.size > AFFINITY_LIMIT) {
+      const oldest = this.affinity.keys().next();
+      if (!oldest.done) this.affinity.delete(oldest.value);
+    }
+  }
+
+  /** Re-derives the queue's concurrency from the connections (see the invariants at the top). */
+  private recompute(): void {
+    if (this.destroyed || this.authFailed) {
+      this.queue.pause();
+      return;
+    }
+    let capacity = this.mode === 'http' ? this.httpSlots : this.httpInFlight;
+    for (const conn of this.conns) capacity += conn.accepting ? (this.mode === 'websocket' ? conn.lanesTotal : conn.busyLanes) : conn.busyLanes;
+    if (capacity < 1) {
+      this.queue.pause();
+      return;
+    }
+    if (this.queue.concurrency !== capacity) this.queue.concurrency = capacity;
+    this.queue.start();
+    const waiters = this.laneWaiters.splice(0);
+    for (const wake of waiters) wake();
+  }
+
+  // ---- connections -----------------------------------------------------------------------------
+
+  private readonly hooks: ConnectionHooks = {
+    onOpen: (conn) => this.onOpen(conn),
+    onCapacity: () => this.recompute(),
+    onConnectionError: (conn, code) => this.onConnectionError(conn, code),
+    onClose: (conn, info) => this.onClose(conn, info.opened, info.failure, info.code),
+  };
+
+  private openConnection(slot: Slot): SparkConnection {
+    this.counters.upgradesAttempted++;
+    const conn = new SparkConnection(
+      { url: this.wsUrl, apiKey: this.o.apiKey, lanes: this.o.lanesPerConnection, heartbeatMs: this.o.heartbeatMs, graceMs: this.o.graceMs, log: this.o.log },
+      this.hooks,
+    );
+    this.conns.add(conn);
+    this.slotOf.set(conn, slot);
+    return conn;
+  }
+
+  private openSlot(slot: Slot): void {
+    if (slot.conn !== undefined || slot.next !== undefined) return;
+    slot.conn = this.openConnection(slot);
+  }
+
+  private onOpen(conn: SparkConnection): void {
+    const slot = this.slotOf.get(conn);
+    this.counters.upgradesSucceeded++;
+    if (slot === undefined || this.destroyed || !this.wsWanted) {
+      conn.retire();
+      return;
+    }
+    this.consecutiveUpgradeFailures = 0;
+    slot.failures = 0;
+    slot.settledOnce = true;
+    if (slot.next === conn) {
+      const old = slot.conn;
+      slot.conn = conn;
+      slot.next = undefined;
+      if (old !== undefined) {
+        this.o.log('info', `spark pool: rotated connection ${old.id} (age ${old.ageMs} ms) to ${conn.id}`);
+        old.retire();
+      }
+    }
+    if (this.o.rotateAfterMs > 0 && Number.isFinite(this.o.rotateAfterMs)) {
+      const t = setTimeout(() => this.rotate(conn), this.o.rotateAfterMs);
+      this.rotateTimers.set(conn, t);
+    }
+    if (this.mode === 'http') {
+      this.o.log('info', 'spark pool: WebSockets work again; leaving the HTTP fallback');
+      this.mode = 'websocket';
+    }
+    if (this.wsRetryTimer !== undefined) {
+      clearTimeout(this.wsRetryTimer);
+      this.wsRetryTimer = undefined;
+    }
+    this.status({ kind: 'ready', transport: 'websocket' });
+    this.markReadyIfSettled();
+    this.recompute();
+  }
+
+  private rotate(conn: SparkConnection): void {
+    this.rotateTimers.delete(conn);
+    const slot = this.slotOf.get(conn);
+    if (slot === undefined || slot.conn !== conn || slot.next !== undefined || this.closing || this.destroyed || !this.wsWanted) return;
+    this.o.log('debug', `spark pool: connection ${conn.id} is ${conn.ageMs} ms old; opening its replacement`);
+    slot.next = this.openConnection(slot);
+  }
+
+  private onConnectionError(conn: SparkConnection, code: string | undefined): void {
+    const slot = this.slotOf.get(conn);
+    if (slot === undefined || slot.conn !== conn) return;
+    // The server wants a new connection (e.g. websocket_connection_limit_reached): open it now.
+    this.o.log('info', `spark pool: replacing connection ${conn.id} after ${code ?? 'a connection error'}`);
+    slot.conn = undefined;
+    if (!this.closing && !this.destroyed && this.wsWanted && !this.authFailed && slot.next === undefined) {
+      this.clearSlotTimer(slot);
+      slot.conn = this.openConnection(slot);
+    }
+  }
+
+  private onClose(conn: SparkConnection, opened: boolean, failure: UpgradeFailure | undefined, code: number): void {
+    this.conns.delete(conn);
+    const slot = this.slotOf.get(conn);
+    this.slotOf.delete(conn);
+    const rt = this.rotateTimers.get(conn);
+    if (rt !== undefined) clearTimeout(rt);
+    this.rotateTimers.delete(conn);
+    for (const [key, c] of this.affinity) if (c === conn) this.affinity.delete(key);
+    this.recompute();
+    if (slot === undefined) return this.checkDrained();
+    const wasReplacement = slot.next === conn;
+    const wasCurrent = slot.conn === conn;
+    if (wasReplacement) slot.next = undefined;
+    if (wasCurrent) slot.conn = undefined;
+    if (this.destroyed) return this.checkDrained();
+    if (!opened) this.onUpgradeFailure(slot, wasReplacement, failure);
+    else if (wasCurrent) {
+      this.o.log('info', `spark pool: connection ${conn.id} closed (${code}); reconnecting`);
+      if (this.wsWanted && !this.authFailed && slot.next === undefined) this.scheduleReconnect(slot, backoffMs(slot.failures));
+    }
+    this.checkDrained();
+  }
+
+  private onUpgradeFailure(slot: Slot, wasReplacement: boolean, failure: UpgradeFailure | undefined): void {
+    const status = failure?.status;
+    const message = failure?.message ?? 'upgrade failed';
+    slot.failures++;
+    slot.settledOnce = true;
+    this.consecutiveUpgradeFailures++;
+    this.o.log('warn', `spark pool: WebSocket upgrade failed (${message}); ${this.consecutiveUpgradeFailures} in a row`);
+    if (status === 401 || status === 403) {
+      this.failAuth(`the endpoint refused the API key (HTTP ${status} at the WebSocket upgrade)`, status);
+      return;
+    }
+    if (!this.wsWanted || this.closing) {
+      this.markReadyIfSettled();
+      return;
+    }
+    const anyOpen = [...this.conns].some((c) => c.accepting);
+    if (this.o.transport === 'auto' && (status === 426 || (this.consecutiveUpgradeFailures >= FAILURES_BEFORE_FALLBACK && !anyOpen))) {
+      this.fallbackToHttp(status === 426 ? 'the endpoint answered 426 Upgrade Required' : `${this.consecutiveUpgradeFailures} WebSocket upgrades failed in a row (${message})`);
+      return;
+    }
+    if (this.o.transport === 'websocket' && this.consecutiveUpgradeFailures >= FAILURES_BEFORE_FALLBACK && !anyOpen) {
+      this.status({ kind: 'unreachable', message });
+    }
+    const delay = Math.max(backoffMs(slot.failures), failure?.retryAfterMs ?? 0);
+    if (wasReplacement) {
+      const conn = slot.conn;
+      this.clearSlotTimer(slot);
+      slot.timer = setTimeout(() => {
+        slot.timer = undefined;
+        if (conn !== undefined) this.rotate(conn);
+        else this.openSlot(slot);
+      }, delay);
+    } else {
+      this.scheduleReconnect(slot, delay);
+    }
+    this.markReadyIfSettled();
+  }
+
+  private scheduleReconnect(slot: Slot, delay: number): void {
+    if (slot.timer !== undefined) return;
+    slot.timer = setTimeout(() => {
+      slot.timer = undefined;
+      if (this.closing && this.queue.size === 0 && this.queue.pending === 0) return;
+      if (!this.destroyed && this.wsWanted && !this.authFailed) this.openSlot(slot);
+    }, delay);
+  }
+
+  private clearSlotTimer(slot: Slot): void {
+    if (slot.timer !== undefined) clearTimeout(slot.timer);
+    slot.timer = undefined;
+  }
+
+  private fallbackToHttp(reason: string): void {
+    this.o.log('warn', `spark pool: using HTTP/SSE: ${reason}; retrying WebSockets in ${this.o.websocketRetryMs} ms`);
+    this.mode = 'http';
+    this.wsWanted = false;
+    for (const slot of this.slots) {
+      this.clearSlotTimer(slot);
+      slot.next?.terminate();
+    }
+    for (const conn of [...this.conns]) conn.retire();
+    this.status({ kind: 'fallback-http', message: reason });
+    this.markReady();
+    if (this.wsRetryTimer !== undefined) clearTimeout(this.wsRetryTimer);
+    this.wsRetryTimer = setTimeout(() => {
+      this.wsRetryTimer = undefined;
+      if (this.closing || this.destroyed || this.authFailed) return;
+      this.o.log('info', 'spark pool: trying WebSockets again');
+      this.wsWanted = true;
+      this.consecutiveUpgradeFailures = 0;
+      for (const slot of this.slots) {
+        slot.failures = 0;
+        this.openSlot(slot);
+      }
+    }, this.o.websocketRetryMs);
+    this.recompute();
+  }
+
+  private failAuth(message: string, status?: number): void {
+    if (this.authFailed) return;
+    this.o.log('error', `spark pool: ${message}; not reconnecting`);
+    this.authFailed = new SparkError(SparkErrorCode.Auth, message, { status });
+    this.wsWanted = false;
+    for (const slot of this.slots) this.clearSlotTimer(slot);
+    if (this.wsRetryTimer !== undefined) clearTimeout(this.wsRetryTimer);
+    this.wsRetryTimer = undefined;
+    for (const conn of [...this.conns]) conn.retire();
+    this.status({ kind: 'auth-failed', message });
+    this.markReady();
+    this.recompute();
+    const err = this.authFailed;
+    for (const entry of [...this.waiting]) {
+      this.waiting.delete(entry);
+      entry.ctrl.abort();
+      if (!entry.job.sink.settled) entry.job.sink.onError(err, false, undefined);
+    }
+  }
+
+  // ---- status, readiness, lifecycle ------------------------------------------------------------
+
+  private status(status: SparkStatus): void {
+    const key = status.kind === 'ready' ? `ready:${status.transport}` : status.kind;
+    if (key === this.lastStatusKey) return;
+    if (this.lastStatusKey === 'auth-failed') return;
+    this.lastStatusKey = key;
+    this.o.onStatus(status);
+  }
+
+  private markReadyIfSettled(): void {
+    if (this.slots.every((s) => s.settledOnce)) this.markReady();
+  }
+
+  private markReady(): void {
+    this.readyResolve?.();
+    this.readyResolve = undefined;
+  }
+
+  stats(): SparkStats {
+    let open = 0;
+    let busy = 0;
+    for (const conn of this.conns) {
+      if (conn.state === 'open' || conn.state === 'retiring') open++;
+      busy += conn.busyLanes;
+    }
+    return {
+      upgradesAttempted: this.counters.upgradesAttempted,
+      upgradesSucceeded: this.counters.upgradesSucceeded,
+      openSockets: open,
+      inFlight: busy + this.httpInFlight,
+      queued: this.queue.size,
+      httpRequests: this.counters.httpRequests,
+      transport: this.mode,
+    };
+  }
+
+  private drainResolve: (() => void) | undefined;
+
+  /** Lets queued and running requests finish (abandoned lanes drain to their terminal event), then closes every socket. */
+  async close(): Promise<void> {
+    if (this.closing || this.destroyed) return this.closedPromise();
+    this.closing = true;
+    const drained = this.closedPromise();
+    await this.queue.onIdle();
+    this.shutdown(false);
+    this.checkDrained();
+    return drained;
+  }
+
+  private closed: Promise<void> | undefined;
+  private closedPromise(): Promise<void> {
+    this.closed ??= new Promise<void>((resolve) => {
+      this.drainResolve = resolve;
+    });
+    return this.closed;
+  }
+
+  /** Drops every socket and timer at once; pending callers are failed by the client. */
+  destroy(): void {
+    if (this.destroyed) return;
+    this.destroyed = true;
+    this.queue.clear();
+    this.queue.pause();
+    for (const entry of this.waiting) entry.ctrl.abort();
+    this.waiting.clear();
+    this.shutdown(true);
+    this.markReady();
+    this.closedPromise();
+    this.checkDrained();
+  }
+
+  private shutdown(hard: boolean): void {
+    this.wsWanted = false;
+    for (const slot of this.slots) {
+      this.clearSlotTimer(slot);
+      slot.next?.terminate();
+    }
+    if (this.wsRetryTimer !== undefined) clearTimeout(this.wsRetryTimer);
+    this.wsRetryTimer = undefined;
+    for (const t of this.rotateTimers.values()) clearTimeout(t);
+    this.rotateTimers.clear();
+    for (const conn of [...this.conns]) {
+      if (hard) conn.terminate();
+      else conn.close();
+    }
+    const waiters = this.laneWaiters.splice(0);
+    for (const wake of waiters) wake();
+  }
+
+  private checkDrained(): void {
+    if ((this.closing && this.queue.size === 0 && this.queue.pending === 0 && !this.wsWanted) || this.destroyed) {
+      if (this.conns.size === 0) {
+        this.drainResolve?.();
+        this.drainResolve = undefined;
+      }
+    }
+  }
+}
