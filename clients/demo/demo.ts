@@ -1,0 +1,175 @@
+// `npm run demo`: starts spark-sim, spawns the built spark-lsp over stdio, and drives it like an editor on a
+// sample file: completion, inline completion, a quickfix through codeAction/resolve, and spark.edit.
+// Prints each document change and how long the LSP request took. The answers are scripted simulator replies.
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import {
+  ApplyWorkspaceEditRequest,
+  CodeActionRequest,
+  CodeActionResolveRequest,
+  CompletionRequest,
+  ConfigurationRequest,
+  createProtocolConnection,
+  DiagnosticSeverity,
+  ExecuteCommandRequest,
+  InitializeRequest,
+  InlineCompletionRequest,
+  ShowMessageNotification,
+  StreamMessageReader,
+  StreamMessageWriter,
+  WorkDoneProgressCreateRequest,
+  type CodeAction,
+  type CompletionList,
+  type InlineCompletionList,
+  type TextDocumentEdit,
+  type TextEdit,
+} from 'vscode-languageserver-protocol/node';
+import { TextDocument } from 'vscode-languageserver-textdocument';
+import { startSim } from '../../server/sim/index.js';
+
+const BIN = fileURLToPath(new URL('../../server/main.js', import.meta.url));
+const URI = 'file:///demo/inventory.ts';
+const SAMPLE = `// inventory.ts: the sample document of the spark-lsp demo
+export interface Item { name: string; price: number; quantity: number }
+
+export function totalValue(items: Item[]): number {
+  let total = 0
+  for (const item of items) total += item.price * item.quantity;
+  return totl;
+}
+
+export function cheapest(items: Item[]): Item | undefined {
+  return items.reduce
+}
+
+export function names(items: Item[]): string[] {
+  
+}
+`;
+
+const out = (line = '') => process.stdout.write(`${line}\n`);
+
+async function main(): Promise<void> {
+  const sim = await startSim({ port: 0, tokensPerSecond: 1000 });
+  out('spark-lsp demo: the answers below come from spark-sim, the bundled simulator of the Responses');
+  out(`WebSocket API at ${sim.url}, not from a model (its replies are scripted for this sample).`);
+  out('');
+
+  const server = spawn(process.execPath, [BIN, '--stdio'], {
+    stdio: ['pipe', 'pipe', 'inherit'],
+    env: { ...process.env, OPENAI_API_KEY: 'sk-demo-simulator', OPENAI_BASE_URL: sim.url },
+  });
+  const conn = createProtocolConnection(new StreamMessageReader(server.stdout), new StreamMessageWriter(server.stdin));
+  let doc = TextDocument.create(URI, 'typescript', 1, SAMPLE);
+  const apply = (edits: TextEdit[]) => {
+    const before = doc.getText();
+    doc = TextDocument.create(URI, 'typescript', doc.version + 1, TextDocument.applyEdits(doc, edits));
+    void conn.sendNotification('textDocument/didChange', { textDocument: { uri: URI, version: doc.version }, contentChanges: [{ text: doc.getText() }] });
+    printChange(before, doc.getText());
+  };
+  conn.onNotification(ShowMessageNotification.type, (m) => out(`  [server message] ${m.message}`));
+  conn.onRequest(ConfigurationRequest.type, (p) => p.items.map(() => null));
+  conn.onRequest(WorkDoneProgressCreateRequest.type, () => null);
+  conn.onRequest(ApplyWorkspaceEditRequest.type, ({ edit }) => {
+    for (const change of (edit.documentChanges ?? []) as TextDocumentEdit[]) {
+      if (change.textDocument.version !== doc.version) return { applied: false, failureReason: 'version mismatch' };
+      apply(change.edits as TextEdit[]);
+    }
+    return { applied: true };
+  });
+  conn.listen();
+
+  await conn.sendRequest(InitializeRequest.type, {
+    processId: process.pid,
+    rootUri: 'file:///demo',
+    capabilities: {
+      workspace: { applyEdit: true, configuration: true, workspaceEdit: { documentChanges: true } },
+      window: { workDoneProgress: true },
+      textDocument: {
+        completion: { completionItem: { insertReplaceSupport: true } },
+        inlineCompletion: {},
+        codeAction: { dataSupport: true, resolveSupport: { properties: ['edit'] } },
+      },
+    },
+  });
+  await conn.sendNotification('initialized', {});
+  await conn.sendNotification('textDocument/didOpen', { textDocument: { uri: URI, languageId: 'typescript', version: 1, text: SAMPLE } });
+  await sim.waitForUpgrades(1);
+
+  const at = (needle: string, delta = needle.length) => doc.positionAt(doc.getText().indexOf(needle) + delta);
+  const timed = async <T>(title: string, run: () => Promise<T>): Promise<T> => {
+    const started = performance.now();
+    const result = await run();
+    out(`${title} (${(performance.now() - started).toFixed(1)} ms)`);
+    return result;
+  };
+
+  sim.enqueue('((best, item) => (best && best.price <= item.price ? best : item), undefined as Item | undefined);');
+  const list = await timed('1. textDocument/completion after `items.reduce`', () =>
+    conn.sendRequest(CompletionRequest.type, { textDocument: { uri: URI }, position: at('items.reduce') }),
+  ) as CompletionList;
+  const item = list.items[0];
+  if (!item?.textEdit) throw new Error('no completion came back');
+  const edit = item.textEdit;
+  apply([{ range: 'insert' in edit ? edit.insert : edit.range, newText: edit.newText }]);
+
+  sim.enqueue('return items.map((item) => item.name);');
+  const inline = await timed('2. textDocument/inlineCompletion in the body of names()', () =>
+    conn.sendRequest(InlineCompletionRequest.type, { textDocument: { uri: URI }, position: at('string[] {\n  '), context: { triggerKind: 1 } }),
+  ) as InlineCompletionList;
+  const ghost = inline.items[0];
+  if (!ghost?.range) throw new Error('no inline completion came back');
+  apply([{ range: ghost.range, newText: String(ghost.insertText) }]);
+
+  const typo = { start: at('totl', 0), end: at('totl') };
+  const actions = await timed('3. textDocument/codeAction on a diagnostic (listed without a model call)', () =>
+    conn.sendRequest(CodeActionRequest.type, {
+      textDocument: { uri: URI },
+      range: typo,
+      context: { diagnostics: [{ range: typo, message: "Cannot find name 'totl'. Did you mean 'total'?", severity: DiagnosticSeverity.Error, source: 'ts' }] },
+    }),
+  ) as CodeAction[];
+  for (const a of actions) out(`     offered: ${a.title}`);
+  sim.enqueue('```ts\n  return total;\n```');
+  const resolved = await timed(`   codeAction/resolve "${actions[0]?.title}"`, () => conn.sendRequest(CodeActionResolveRequest.type, actions[0]!)) as CodeAction;
+  for (const change of (resolved.edit?.documentChanges ?? []) as TextDocumentEdit[]) apply(change.edits as TextEdit[]);
+
+  sim.enqueue('  let total = 0;\n');
+  const result = await timed('4. workspace/executeCommand spark.edit "add the missing semicolon"', () =>
+    conn.sendRequest(ExecuteCommandRequest.type, {
+      command: 'spark.edit',
+      arguments: [{ uri: URI, range: { start: at('  let total', 0), end: at('let total = 0\n') }, instruction: 'add the missing semicolon' }],
+    }),
+  );
+  out(`     result: ${JSON.stringify(result)}`);
+
+  out('');
+  out(`Connections: ${sim.stats.upgradesAccepted} WebSocket upgrade(s) for ${sim.stats.creates.length} model requests (pooled, opened at initialize).`);
+  out('Final document:');
+  for (const line of doc.getText().trimEnd().split('\n')) out(`  | ${line}`);
+  await conn.sendRequest('shutdown');
+  await conn.sendNotification('exit');
+  conn.dispose();
+  await sim.close();
+}
+
+/** Prints the lines that differ between two texts, as - and + lines. */
+function printChange(before: string, after: string): void {
+  const a = before.split('\n');
+  const b = after.split('\n');
+  let start = 0;
+  while (start < a.length && start < b.length && a[start] === b[start]) start++;
+  let endA = a.length - 1;
+  let endB = b.length - 1;
+  while (endA >= start && endB >= start && a[endA] === b[endB]) {
+    endA--;
+    endB--;
+  }
+  for (const line of a.slice(start, endA + 1)) out(`     - ${line}`);
+  for (const line of b.slice(start, endB + 1)) out(`     + ${line}`);
+}
+
+main().catch((e: unknown) => {
+  process.stderr.write(`demo failed: ${e instanceof Error ? e.stack ?? e.message : String(e)}\n`);
+  process.exit(1);
+});
