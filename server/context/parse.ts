@@ -68,8 +68,10 @@ export function parseEdit(
   s = s.slice(leadingEcho(s, ctx.before, 'edit', ctx.original));
   s = s.slice(0, s.length - trailingEcho(s, ctx, 'edit', ctx.original));
 
-  if (ctx.original.endsWith('\n') && !s.endsWith('\n')) s += eol;
-  else if (!ctx.original.endsWith('\n') && s.endsWith('\n')) s = s.replace(/\r?\n$/, '');
+  // An empty original (an insertion) has no convention: a final break is kept only if code follows.
+  const wantsBreak = ctx.original === '' ? restOfLine(ctx.after).trim() !== '' : ctx.original.endsWith('\n');
+  if (wantsBreak && !s.endsWith('\n') && ctx.original !== '') s += eol;
+  else if (!wantsBreak && s.endsWith('\n')) s = s.replace(/\r?\n$/, '');
   return s.trim() === '' ? undefined : s;
 }
 

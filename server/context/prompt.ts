@@ -80,7 +80,7 @@ export function buildCompletionPrompt(args: {
   const core = text.slice(lineStart, offset) + CURSOR_MARKER + text.slice(offset, lineEnd);
 
   const cursorLine = lineNumberAt(text, lineStart);
-  const diagnostics = pickDiagnostics(text, args.diagnostics, cursorLine, cursorLine, budget);
+  const diagnostics = pickDiagnostics(text, args.diagnostics, cursorLine, cursorLine, budget, CURSOR_DIAGNOSTICS_LABEL);
   const fence = fenceFor(text);
   const framing = framingChars(fence, languageId);
   const spare = budget - header.length - framing - diagnostics.chars - core.length;
@@ -88,7 +88,7 @@ export function buildCompletionPrompt(args: {
 
   const parts = [header];
   parts.push(documentBlock(text, from, to, text.slice(from, lineStart) + core + text.slice(lineEnd, to), fence, languageId));
-  parts.push(diagnosticsSection('Diagnostics near the cursor:', diagnostics.items, text, from, to));
+  parts.push(diagnosticsSection(CURSOR_DIAGNOSTICS_LABEL, diagnostics.items, text, from, to));
   let input = parts.filter((p) => p !== '').join('\n');
 
   let labelled = false;
@@ -120,7 +120,7 @@ export function buildEditPrompt(args: {
 
   const firstLine = lineNumberAt(text, start);
   const lastLine = firstLine + countNewlines(text, start, end);
-  const diagnostics = pickDiagnostics(text, args.diagnostics, firstLine, lastLine, budget);
+  const diagnostics = pickDiagnostics(text, args.diagnostics, firstLine, lastLine, budget, TARGET_DIAGNOSTICS_LABEL);
   const fence = fenceFor(text);
   const framing = framingChars(fence, languageId);
   const spare = budget - header.length - framing - diagnostics.chars - core.length;
@@ -129,13 +129,15 @@ export function buildEditPrompt(args: {
 
   const parts = [
     header,
-    diagnosticsSection('Diagnostics in or near the target:', diagnostics.items, text, from, to),
+    diagnosticsSection(TARGET_DIAGNOSTICS_LABEL, diagnostics.items, text, from, to),
     documentBlock(text, from, to, text.slice(from, start) + core + text.slice(end, to), fence, languageId),
   ];
   return { instructions: EDIT_INSTRUCTIONS, input: parts.filter((p) => p !== '').join('\n') };
 }
 
 const RELATED_LABEL = 'Other open files, for reference only:';
+const CURSOR_DIAGNOSTICS_LABEL = 'Diagnostics near the cursor:';
+const TARGET_DIAGNOSTICS_LABEL = 'Diagnostics in or near the target:';
 
 function fileHeader(path: string, languageId: string): string {
   return `File: ${oneLine(path)}\nLanguage: ${oneLine(languageId)}\n`;
@@ -210,6 +212,7 @@ function pickDiagnostics(
   firstLine: number,
   lastLine: number,
   budget: number,
+  label: string,
 ): PickedDiagnostics {
   const distance = (d: DiagnosticInfo): number =>
     d.line < firstLine ? firstLine - d.line : d.line > lastLine ? d.line - lastLine : 0;
@@ -222,10 +225,10 @@ function pickDiagnostics(
   for (const d of sorted) {
     if (items.length === MAX_DIAGNOSTICS) break;
     const line = formatDiagnostic(d, text).length + 1;
-    const label = items.length === 0 ? 40 : 0;
-    if (chars + line + label > cap) break;
+    const overhead = items.length === 0 ? label.length + 2 : 0;
+    if (chars + line + overhead > cap) break;
     items.push(d);
-    chars += line + label;
+    chars += line + overhead;
   }
   return { items, chars };
 }

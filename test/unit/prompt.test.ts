@@ -1,0 +1,263 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import {
+  CURSOR_MARKER,
+  TARGET_BEGIN,
+  TARGET_END,
+  buildCompletionPrompt,
+  buildEditPrompt,
+  estimateTokens,
+  type DiagnosticInfo,
+} from '../../server/context/prompt.js';
+import { parseCursor, parseRange } from '../support/markers.js';
+
+/** Room for the file header, labels and fences beyond the budget itself. */
+const HEADER_ALLOWANCE = 40;
+
+const numbered = (n: number, from = 0): string =>
+  Array.from({ length: n }, (_, i) => `let v${from + i} = compute(${from + i});\n`).join('');
+
+/** The document as shown to the model: the first fenced block of the input. */
+function documentBody(input: string): string {
+  const m = /^(`{3,})[^\n]*\n([\s\S]*?)^\1\n/m.exec(input);
+  assert.ok(m?.[2] !== undefined, `no document block in:\n${input}`);
+  return m[2];
+}
+
+/** Where the shown window sits in `text`, given that `markerAt` in the body corresponds to `offset`. */
+function locateWindow(text: string, body: string, markerAt: number, offset: number): { from: number; to: number } {
+  const from = offset - markerAt;
+  let to = from + body.length;
+  // The closing fence needs a line break of its own, which the document may not have there.
+  if (body.endsWith('\n') && text.slice(from, to) !== body) to--;
+  assert.equal(body.slice(0, to - from), text.slice(from, to), 'the window is a verbatim slice of the document');
+  assert.ok(from === 0 || text[from - 1] === '\n', 'the window starts at a line start');
+  assert.ok(to === text.length || text[to - 1] === '\n', 'the window ends at a line end');
+  return { from, to };
+}
+
+interface CompletionCase {
+  doc: string;
+  budget: number;
+  diagnostics?: DiagnosticInfo[];
+  related?: { path: string; text: string }[];
+  contains?: string[];
+  absent?: string[];
+  /** The whole document must be shown. */
+  whole?: boolean;
+}
+
+function checkCompletion(c: CompletionCase): void {
+  const { text, offset } = parseCursor(c.doc);
+  const prompt = buildCompletionPrompt({
+    path: 'src/app.ts',
+    languageId: 'typescript',
+    text,
+    offset,
+    diagnostics: c.diagnostics ?? [],
+    budgetTokens: c.budget,
+    ...(c.related ? { related: c.related } : {}),
+  });
+  const { input } = prompt;
+  assert.ok(input.startsWith('File: src/app.ts\nLanguage: typescript\n'), 'the stable header comes first');
+  assert.equal(input.split(CURSOR_MARKER).length, 2, 'exactly one cursor marker');
+
+  const markedBody = documentBody(input);
+  const markerAt = markedBody.indexOf(CURSOR_MARKER);
+  const body = markedBody.replace(CURSOR_MARKER, '');
+  const { from, to } = locateWindow(text, body, markerAt, offset);
+  const lineStart = text.lastIndexOf('\n', offset - 1) + 1;
+  const nl = text.indexOf('\n', offset);
+  assert.ok(from <= lineStart && to >= (nl === -1 ? text.length : nl + 1), 'the cursor line is kept whole');
+
+  const cursorLineTokens = estimateTokens(text.slice(lineStart, nl === -1 ? text.length : nl + 1));
+  assert.ok(
+    estimateTokens(input) <= Math.max(c.budget, cursorLineTokens) + HEADER_ALLOWANCE,
+    `input of ${estimateTokens(input)} tokens exceeds the budget of ${c.budget}`,
+  );
+  if (c.whole) assert.deepEqual({ from, to }, { from: 0, to: text.length }, 'the whole document fits');
+  for (const s of c.contains ?? []) assert.ok(input.includes(s), `input should contain ${JSON.stringify(s)}:\n${input}`);
+  for (const s of c.absent ?? []) assert.ok(!input.includes(s), `input should not contain ${JSON.stringify(s)}:\n${input}`);
+}
+
+describe('estimateTokens', () => {
+  const table: [string, number][] = [['', 0], ['a', 1], ['abcd', 1], ['abcde', 2], ['x'.repeat(400), 100]];
+  for (const [text, expected] of table) it(`${text.length} chars`, () => assert.equal(estimateTokens(text), expected));
+});
+
+describe('buildCompletionPrompt', () => {
+  const big = numbered(100) + 'let cur = |compute(100);\n' + numbered(100, 101);
+  const table: [name: string, c: CompletionCase][] = [
+    ['small document is shown whole', { doc: 'const a = 1;\nconst b = |;\n', budget: 1000, whole: true }],
+    ['cursor at the very start', { doc: '|first line\nsecond\n', budget: 1000, whole: true }],
+    ['cursor at the very end without final newline', { doc: 'a\nb|', budget: 1000, whole: true }],
+    ['empty document', { doc: '|', budget: 100, whole: true }],
+    ['cursor in the middle of a CRLF document', { doc: 'a\r\nb|c\r\nd\r\n', budget: 100, whole: true }],
+    [
+      'large document is trimmed to the budget at line boundaries',
+      { doc: big, budget: 300, contains: ['let v99 = ', 'let v101 = ', 'the rest is omitted'], absent: ['let v0 = ', 'let v200 = '] },
+    ],
+    ['room unused after the cursor flows before it', { doc: numbered(100) + 'x|\n', budget: 300, contains: ['let v60 = '] }],
+    ['room unused before the cursor flows after it', { doc: 'x|\n' + numbered(100), budget: 300, contains: ['let v40 = '] }],
+    [
+      'a cursor line longer than the budget is kept whole',
+      { doc: numbered(5) + 'const s = "' + 'y'.repeat(2000) + '|";\n' + numbered(5, 6), budget: 100, absent: ['let v4 = '] },
+    ],
+    [
+      'diagnostics near the cursor are included',
+      {
+        doc: big,
+        budget: 1000,
+        diagnostics: [{ message: "Cannot find name 'cur'.", line: 100, severity: 'error', source: 'ts' }],
+        contains: ["- line 101, error [ts]: Cannot find name 'cur'."],
+      },
+    ],
+    [
+      'diagnostics on lines the model cannot see are left out',
+      { doc: big, budget: 300, diagnostics: [{ message: 'far away', line: 2 }], absent: ['far away'] },
+    ],
+    [
+      'multi-line diagnostic messages become one line',
+      { doc: 'a|\n', budget: 500, diagnostics: [{ message: 'first\n  second', line: 0, severity: 'warning' }], contains: ['warning: first second'] },
+    ],
+    [
+      'related files are included when budget remains, labelled with their path',
+      {
+        doc: 'const a = |;\n',
+        budget: 1000,
+        related: [{ path: 'src/util.ts', text: 'export function helper() {}\n' }],
+        contains: ['File: src/util.ts\n```\nexport function helper() {}\n```'],
+      },
+    ],
+    [
+      'related files are left out when the document fills the budget',
+      { doc: big, budget: 300, related: [{ path: 'src/util.ts', text: 'export function helper() {}\n' }], absent: ['src/util.ts'] },
+    ],
+    [
+      'a large related file is trimmed to what remains',
+      { doc: 'const a = |;\n', budget: 500, related: [{ path: 'src/big.ts', text: numbered(500) }], contains: ['src/big.ts', 'let v0 = '], absent: ['let v400 = '] },
+    ],
+    [
+      'backticks in the document get a longer fence',
+      { doc: 'const s = `a ```` b`;\nx|\n', budget: 500, contains: ['`````typescript\n'], whole: true },
+    ],
+  ];
+  for (const [name, c] of table) it(name, () => checkCompletion(c));
+
+  it('about three quarters of the room goes before the cursor', () => {
+    const { text, offset } = parseCursor(big);
+    const { input } = buildCompletionPrompt({ path: 'a.ts', languageId: 'typescript', text, offset, diagnostics: [], budgetTokens: 400 });
+    const [above = '', below = ''] = documentBody(input).split(CURSOR_MARKER);
+    const ratio = above.split('\n').length / below.split('\n').length;
+    assert.ok(ratio > 2.5 && ratio < 3.5, `lines above / below the cursor = ${ratio}`);
+  });
+
+  it('the related snippet comes after the document', () => {
+    const { text, offset } = parseCursor('const a = |;\n');
+    const { input } = buildCompletionPrompt({
+      path: 'a.ts', languageId: 'typescript', text, offset, diagnostics: [], budgetTokens: 1000,
+      related: [{ path: 'b.ts', text: 'b\n' }],
+    });
+    assert.ok(input.indexOf('File: b.ts') > input.indexOf(CURSOR_MARKER));
+  });
+
+  it('instructions are identical across requests, so they can be cached', () => {
+    const a = buildCompletionPrompt({ path: 'a.ts', languageId: 'typescript', text: 'x', offset: 1, diagnostics: [], budgetTokens: 10 });
+    const b = buildCompletionPrompt({
+      path: 'b.py', languageId: 'python', text: numbered(50), offset: 30,
+      diagnostics: [{ message: 'm', line: 0 }], budgetTokens: 5000, related: [{ path: 'c', text: 'c' }],
+    });
+    assert.equal(a.instructions, b.instructions);
+    assert.ok(a.instructions.includes(CURSOR_MARKER) && /only the text to insert/i.test(a.instructions));
+  });
+
+  it('is deterministic', () => {
+    const args = { path: 'a.ts', languageId: 'typescript', text: big.replace('|', ''), offset: 500, diagnostics: [], budgetTokens: 300 };
+    assert.deepEqual(buildCompletionPrompt(args), buildCompletionPrompt(args));
+  });
+});
+
+interface EditCase {
+  doc: string;
+  budget: number;
+  instruction?: string;
+  diagnostics?: DiagnosticInfo[];
+  contains?: string[];
+  absent?: string[];
+  whole?: boolean;
+}
+
+function checkEdit(c: EditCase): void {
+  const { text, start, end } = parseRange(c.doc);
+  const instruction = c.instruction ?? 'rename v to w';
+  const { input } = buildEditPrompt({
+    path: 'src/app.ts', languageId: 'typescript', text, start, end, instruction,
+    diagnostics: c.diagnostics ?? [], budgetTokens: c.budget,
+  });
+  assert.ok(input.startsWith('File: src/app.ts\nLanguage: typescript\n'), 'the stable header comes first');
+  assert.ok(input.includes(`Instruction: ${instruction.replace(/\s+/g, ' ')}\n`));
+  assert.equal(input.split(TARGET_BEGIN).length, 2, 'exactly one begin marker');
+  assert.equal(input.split(TARGET_END).length, 2, 'exactly one end marker');
+
+  const markedBody = documentBody(input);
+  const begin = markedBody.indexOf(TARGET_BEGIN);
+  const finish = markedBody.indexOf(TARGET_END);
+  assert.equal(markedBody.slice(begin + TARGET_BEGIN.length, finish), text.slice(start, end), 'the target is kept whole');
+  const body = markedBody.replace(TARGET_BEGIN, '').replace(TARGET_END, '');
+  const { from, to } = locateWindow(text, body, begin, start);
+
+  const targetTokens = estimateTokens(text.slice(start, end));
+  assert.ok(
+    estimateTokens(input) <= Math.max(c.budget, targetTokens) + HEADER_ALLOWANCE,
+    `input of ${estimateTokens(input)} tokens exceeds the budget of ${c.budget}`,
+  );
+  if (targetTokens > c.budget) assert.deepEqual({ from, to }, { from: start, to: end }, 'an oversized target drops the surroundings');
+  if (c.whole) assert.deepEqual({ from, to }, { from: 0, to: text.length }, 'the whole document fits');
+  for (const s of c.contains ?? []) assert.ok(input.includes(s), `input should contain ${JSON.stringify(s)}:\n${input}`);
+  for (const s of c.absent ?? []) assert.ok(!input.includes(s), `input should not contain ${JSON.stringify(s)}:\n${input}`);
+}
+
+describe('buildEditPrompt', () => {
+  const big = numbered(100) + '[[let v = 1;\nuse(v);\n]]' + numbered(100, 100);
+  const table: [name: string, c: EditCase][] = [
+    ['small document is shown whole', { doc: 'a\n[[b\n]]c\n', budget: 1000, whole: true }],
+    ['range in the middle of a line', { doc: 'const [[x]] = 1;\n', budget: 1000, whole: true }],
+    ['empty range', { doc: 'a\n[[]]b\n', budget: 1000, whole: true }],
+    [
+      'trimmed around the range to the budget',
+      { doc: big, budget: 300, contains: ['let v99 = ', 'let v100 = ', 'the rest is omitted'], absent: ['let v0 = ', 'let v199 = '] },
+    ],
+    ['a range larger than the budget is kept whole, surroundings dropped', { doc: `a\n[[${numbered(200)}]]b\n`, budget: 100, absent: ['a\n', 'b\n'] }],
+    [
+      'diagnostics in the range are included before the document',
+      {
+        doc: big,
+        budget: 1000,
+        diagnostics: [{ message: 'v is never reassigned', line: 100, severity: 'hint', source: 'eslint' }],
+        contains: ['- line 101, hint [eslint]: v is never reassigned'],
+      },
+    ],
+    ['diagnostics far outside the window are left out', { doc: big, budget: 300, diagnostics: [{ message: 'far away', line: 3 }], absent: ['far away'] }],
+    ['a multi-line instruction becomes one line', { doc: 'a\n[[b\n]]', budget: 500, instruction: 'rename b\nto c', contains: ['Instruction: rename b to c'] }],
+  ];
+  for (const [name, c] of table) it(name, () => checkEdit(c));
+
+  it('diagnostics come before the document', () => {
+    const { text, start, end } = parseRange(big);
+    const { input } = buildEditPrompt({
+      path: 'a.ts', languageId: 'typescript', text, start, end, instruction: 'x',
+      diagnostics: [{ message: 'DIAG', line: 100 }], budgetTokens: 1000,
+    });
+    assert.ok(input.indexOf('DIAG') < input.indexOf(TARGET_BEGIN));
+  });
+
+  it('instructions are identical across requests, so they can be cached', () => {
+    const a = buildEditPrompt({ path: 'a.ts', languageId: 'typescript', text: 'x', start: 0, end: 1, instruction: 'a', diagnostics: [], budgetTokens: 10 });
+    const b = buildEditPrompt({
+      path: 'b.py', languageId: 'python', text: numbered(50), start: 10, end: 200, instruction: 'b',
+      diagnostics: [{ message: 'm', line: 0 }], budgetTokens: 5000,
+    });
+    assert.equal(a.instructions, b.instructions);
+    assert.ok(a.instructions.includes(TARGET_BEGIN) && a.instructions.includes(TARGET_END));
+  });
+});
