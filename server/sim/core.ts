@@ -1,0 +1,214 @@
+// Shared simulator state: timing knobs, the fault and reply queues, recorded traffic, auth,
+// and the timer registry that close() clears. Both transports (WebSocket and HTTP) read from here.
+
+import type { IncomingHttpHeaders } from 'node:http';
+import type { RecordedCreate, SimFault, SimOptions, SimReply, SimResponder, SimStats } from './api.js';
+
+export type ResponseFault = Exclude<SimFault, { kind: 'upgrade-status' } | { kind: 'connection-limit' }>;
+export type UpgradeFault = Extract<SimFault, { kind: 'upgrade-status' }>;
+
+export interface Knobs {
+  tokensPerSecond: number;
+  firstTokenMs: number;
+  handshakeDelayMs: number;
+  connectionLifetimeMs: number;
+  reasoning: boolean;
+  obfuscation: boolean;
+}
+
+/** Timers owned by the simulator; close() clears every one still pending. */
+export class TimerSet {
+  private readonly pending = new Set<NodeJS.Timeout>();
+
+  after(ms: number, fn: () => void): NodeJS.Timeout {
+    const handle = setTimeout(() => {
+      this.pending.delete(handle);
+      fn();
+    }, Math.max(0, ms));
+    this.pending.add(handle);
+    return handle;
+  }
+
+  cancel(handle: NodeJS.Timeout | undefined): void {
+    if (handle === undefined) return;
+    clearTimeout(handle);
+    this.pending.delete(handle);
+  }
+
+  cancelAll(): void {
+    for (const handle of this.pending) clearTimeout(handle);
+    this.pending.clear();
+  }
+}
+
+export type AuthResult = { ok: true } | { ok: false; message: string; code: string | null };
+
+export class SimCore {
+  readonly knobs: Knobs;
+  readonly stats: SimStats = {
+    upgrades: 0,
+    upgradesAccepted: 0,
+    httpRequests: 0,
+    openConnections: 0,
+    inFlight: 0,
+    creates: [],
+  };
+  readonly timers = new TimerSet();
+  readonly apiKeys: ReadonlySet<string> | undefined;
+  responder: SimResponder | undefined;
+  private readonly replies: SimReply[] = [];
+  private readonly responseFaults: ResponseFault[] = [];
+  private readonly upgradeFaults: UpgradeFault[] = [];
+  private readonly waiters: { ready: () => boolean; resolve: () => void }[] = [];
+  private readonly logSink: ((line: string) => void) | undefined;
+
+  constructor(options: SimOptions) {
+    this.knobs = {
+      tokensPerSecond: nonNegative(options.tokensPerSecond, 1000, 'tokensPerSecond'),
+      firstTokenMs: nonNegative(options.firstTokenMs, 0, 'firstTokenMs'),
+      handshakeDelayMs: nonNegative(options.handshakeDelayMs, 0, 'handshakeDelayMs'),
+      connectionLifetimeMs: nonNegative(options.connectionLifetimeMs, 3_600_000, 'connectionLifetimeMs'),
+      reasoning: options.reasoning ?? false,
+      obfuscation: options.obfuscation ?? false,
+    };
+    this.apiKeys = options.apiKeys && options.apiKeys.length > 0 ? new Set(options.apiKeys) : undefined;
+    this.responder = options.responder;
+    this.logSink = options.log;
+  }
+
+  log(line: string): void {
+    this.logSink?.(`[spark-sim] ${line}`);
+  }
+
+  // ---- replies -------------------------------------------------------------------------------
+
+  enqueue(replies: SimReply[]): void {
+    this.replies.push(...replies);
+  }
+
+  /** The next queued reply, if any. */
+  takeQueuedReply(): SimReply | undefined {
+    return this.replies.shift();
+  }
+
+  // ---- faults --------------------------------------------------------------------------------
+
+  armFault(fault: ResponseFault | UpgradeFault): void {
+    if (fault.kind === 'upgrade-status') {
+      this.upgradeFaults.push({ ...fault, times: fault.times ?? 1 });
+    } else {
+      this.responseFaults.push(fault);
+    }
+  }
+
+  /** Consume one use of the oldest armed upgrade fault. */
+  takeUpgradeFault(): UpgradeFault | undefined {
+    const head = this.upgradeFaults[0];
+    if (!head) return undefined;
+    const left = (head.times ?? 1) - 1;
+    if (left <= 0) this.upgradeFaults.shift();
+    else head.times = left;
+    return head;
+  }
+
+  /**
+   * Consume the oldest armed response fault. A `generate:false` warm-up produces no output,
+   * so only an `error` fault (which answers the create itself) applies to it; other faults wait
+   * for the next generating response.
+   */
+  takeResponseFault(forWarmup: boolean): ResponseFault | undefined {
+    const head = this.responseFaults[0];
+    if (!head) return undefined;
+    if (forWarmup && head.kind !== 'error') return undefined;
+    this.responseFaults.shift();
+    return head;
+  }
+
+  // ---- recorded traffic ----------------------------------------------------------------------
+
+  /** Record a create and return its 1-based index. */
+  recordCreate(create: RecordedCreate): number {
+    this.stats.creates.push(create);
+    this.wake();
+    return this.stats.creates.length;
+  }
+
+  /** Count an accepted upgrade (101). */
+  recordUpgradeAccepted(): void {
+    this.stats.upgradesAccepted++;
+    this.wake();
+  }
+
+  waitForCreates(n: number): Promise<void> {
+    return this.waitUntil(() => this.stats.creates.length >= n);
+  }
+
+  waitForUpgrades(n: number): Promise<void> {
+    return this.waitUntil(() => this.stats.upgradesAccepted >= n);
+  }
+
+  private waitUntil(ready: () => boolean): Promise<void> {
+    if (ready()) return Promise.resolve();
+    return new Promise((resolve) => this.waiters.push({ ready, resolve }));
+  }
+
+  private wake(): void {
+    for (let i = this.waiters.length - 1; i >= 0; i--) {
+      const waiter = this.waiters[i];
+      if (waiter?.ready()) {
+        this.waiters.splice(i, 1);
+        waiter.resolve();
+      }
+    }
+  }
+
+  // ---- auth ----------------------------------------------------------------------------------
+
+  checkAuth(headers: IncomingHttpHeaders): AuthResult {
+    const header = headers.authorization;
+    const match = typeof header === 'string' ? /^Bearer\s+(\S+)\s*$/i.exec(header) : null;
+    const token = match?.[1];
+    if (!token) {
+      return {
+        ok: false,
+        code: null,
+        message:
+          "You didn't provide an API key. You need to provide your API key in an Authorization header using Bearer auth (i.e. Authorization: Bearer YOUR_KEY).",
+      };
+    }
+    if (this.apiKeys && !this.apiKeys.has(token)) {
+      return { ok: false, code: 'invalid_api_key', message: `Incorrect API key provided: ${maskKey(token)}.` };
+    }
+    return { ok: true };
+  }
+}
+
+/** Flatten and redact request headers for RecordedCreate. */
+export function recordHeaders(headers: IncomingHttpHeaders): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, value] of Object.entries(headers)) {
+    if (value === undefined) continue;
+    const flat = Array.isArray(value) ? value.join(', ') : value;
+    out[name] = name === 'authorization' ? 'Bearer ***' : flat;
+  }
+  return out;
+}
+
+/** `type` for an error body, from its HTTP status (as the real API classifies them). */
+export function errorTypeFor(status: number, code: string | null): string {
+  if (status >= 500) return 'server_error';
+  if (status === 429) return code === 'insufficient_quota' ? 'insufficient_quota' : 'requests';
+  if (status === 403) return 'permission_error';
+  return 'invalid_request_error';
+}
+
+function maskKey(token: string): string {
+  if (token.length <= 8) return '*'.repeat(token.length);
+  return `${token.slice(0, 3)}${'*'.repeat(Math.min(token.length - 7, 20))}${token.slice(-4)}`;
+}
+
+export function nonNegative(value: number | undefined, fallback: number, name: string): number {
+  if (value === undefined) return fallback;
+  if (!Number.isFinite(value) || value < 0) throw new RangeError(`spark-sim: ${name} must be a non-negative number, got ${value}`);
+  return value;
+}
