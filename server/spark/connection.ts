@@ -70,6 +70,7 @@ interface Lane {
 }
 
 let nextConnectionId = 1;
+const ITEM_ID_IN_TEXT = /"item_id"\s*:\s*"([^"\\]{1,256})"/;
 
 export class SparkConnection {
   readonly id = nextConnectionId++;
@@ -243,7 +244,7 @@ export class SparkConnection {
     const parsed = parseServerEvent(raw);
     if (parsed.kind === 'unknown') return;
     if (parsed.kind === 'malformed') {
-      this.onMalformed(parsed.streamId, parsed.reason);
+      this.onMalformed(parsed.streamId, parsed.reason, raw);
       return;
     }
     const event = parsed.event;
@@ -279,11 +280,17 @@ export class SparkConnection {
     else sink.onError(step.error, step.retryable);
   }
 
-  private onMalformed(streamId: string | undefined, reason: string): void {
+  /**
+   * A frame that cannot be read fails the request of its lane. Without a readable stream_id, the
+   * lane is found by an output item id in the raw text, or by being the only busy lane.
+   */
+  private onMalformed(streamId: string | undefined, reason: string, raw: string): void {
     let lane = streamId === undefined ? undefined : this.byName.get(streamId);
     if (lane === undefined && streamId === undefined) {
+      const itemId = ITEM_ID_IN_TEXT.exec(raw)?.[1];
       const busy = this.lanes.filter((l) => l.sink !== undefined && !l.sink.settled);
-      if (busy.length === 1) lane = busy[0];
+      lane = itemId === undefined ? undefined : busy.find((l) => l.acc?.itemIds.has(itemId));
+      if (lane === undefined && busy.length === 1) lane = busy[0];
     }
     const sink = lane?.sink;
     if (lane === undefined || sink === undefined) {

@@ -22,6 +22,8 @@ export class ResponseAccumulator {
   text = '';
   /** Response id once `response.created` (or any event carrying a response) was seen. */
   responseId: string | undefined;
+  /** Ids of the output items seen so far (to attribute a frame that lost its stream_id). */
+  readonly itemIds = new Set<string>();
   private sawDelta = false;
   private textDone: string[] = [];
   private itemDone: string[] = [];
@@ -31,6 +33,7 @@ export class ResponseAccumulator {
       case 'response.output_text.delta':
         this.sawDelta = true;
         this.text += event.delta;
+        if (event.item_id !== undefined) this.itemIds.add(event.item_id);
         return { kind: 'text', text: this.text };
       case 'response.created':
       case 'response.in_progress':
@@ -39,6 +42,12 @@ export class ResponseAccumulator {
         return undefined;
       case 'response.output_text.done':
         this.textDone.push(event.text);
+        return undefined;
+      case 'response.output_item.added':
+        if (event.item.id !== undefined) this.itemIds.add(event.item.id);
+        return undefined;
+      case 'response.content_part.added':
+        this.itemIds.add(event.item_id);
         return undefined;
       case 'response.output_item.done': {
         const text = messageText([event.item]);
