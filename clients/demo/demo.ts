@@ -67,9 +67,11 @@ async function main(): Promise<void> {
     void conn.sendNotification('textDocument/didChange', { textDocument: { uri: URI, version: doc.version }, contentChanges: [{ text: doc.getText() }] });
     printChange(before, doc.getText());
   };
-  conn.onNotification(ShowMessageNotification.type, (m) => out(`  [server message] ${m.message}`));
+  conn.onNotification(ShowMessageNotification.type, (m) => {
+    out(`  [server message] ${m.message}`);
+  });
   conn.onRequest(ConfigurationRequest.type, (p) => p.items.map(() => null));
-  conn.onRequest(WorkDoneProgressCreateRequest.type, () => null);
+  conn.onRequest(WorkDoneProgressCreateRequest.type, () => {});
   conn.onRequest(ApplyWorkspaceEditRequest.type, ({ edit }) => {
     for (const change of (edit.documentChanges ?? []) as TextDocumentEdit[]) {
       if (change.textDocument.version !== doc.version) return { applied: false, failureReason: 'version mismatch' };

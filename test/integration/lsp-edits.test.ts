@@ -13,6 +13,7 @@ import {
   type Diagnostic,
   type Range,
   type TextDocumentEdit,
+  type TextEdit,
 } from 'vscode-languageserver-protocol/node';
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import { EGLOT_CAPABILITIES, PLAIN_CAPABILITIES, positionOf, startHarness, type Harness } from '../support/lsp-harness.js';
@@ -73,7 +74,7 @@ test('resolve computes a minimal, versioned edit for the quickfix', { timeout: 1
   const change = resolved.edit?.documentChanges?.[0] as TextDocumentEdit;
   assert.deepEqual(change.textDocument, { uri: URI, version: 1 });
   assert.equal(change.edits.length, 1, 'one small edit, not the whole line');
-  assert.ok(change.edits[0]!.newText.length <= 2, `minimal: ${JSON.stringify(change.edits)}`);
+  assert.ok((change.edits[0] as TextEdit).newText.length <= 2, `minimal: ${JSON.stringify(change.edits)}`);
   assert.equal(TextDocument.applyEdits(h.docs.get(URI)!, change.edits as never), SOURCE.replace('totl', 'total'));
   const prompt = JSON.stringify(h.sim.stats.creates.at(-1)!.body);
   assert.match(prompt, /Cannot find name 'totl'/, 'the diagnostic is in the prompt');
@@ -125,7 +126,7 @@ test('spark.edit applies a minimal edit with workspace/applyEdit and reports pro
   assert.deepEqual(result, { applied: true });
   assert.equal(h.text(URI), SOURCE.replace('let total = 0', 'let total = 0;'));
   const edit = h.applied[0]!.edit.documentChanges?.[0] as TextDocumentEdit;
-  assert.deepEqual(edit.edits.map((e) => e.newText), [';']);
+  assert.deepEqual((edit.edits as TextEdit[]).map((e) => e.newText), [';']);
   assert.match(JSON.stringify(h.sim.stats.creates.at(-1)!.body), /add the missing semicolon/);
 });
 

@@ -163,10 +163,14 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       else messageWaiters.push(w);
     }
   });
-  client.onNotification(LogMessageNotification.type, (p) => h.logs.push(p));
-  client.onNotification('$/progress', (p) => h.progress.push(p));
-  client.onRequest(WorkDoneProgressCreateRequest.type, () => null);
-  client.onRequest(RegistrationRequest.type, () => null);
+  client.onNotification(LogMessageNotification.type, (p) => {
+    h.logs.push(p);
+  });
+  client.onNotification('$/progress', (p) => {
+    h.progress.push(p);
+  });
+  client.onRequest(WorkDoneProgressCreateRequest.type, () => {});
+  client.onRequest(RegistrationRequest.type, () => {});
   client.onRequest(ConfigurationRequest.type, (p) => {
     setImmediate(markConfigured);
     return p.items.map(() => options.settings ?? null);
