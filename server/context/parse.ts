@@ -12,7 +12,7 @@
 //  - at the end of a completion, the same three rules mirrored against the start of `after`; an overlap
 //    without word characters (closing brackets, quotes, `;`) is stripped only when doing so makes the
 //    brackets and quotes of before + reply + after balance better (`x)` before an existing `)` loses
-//    its `)`, but `baz()` keeps its own).
+//    its `)`, but `baz()` keeps its own), or leaves them as balanced and is the rest of the line (`;`).
 //  So a reply that merely starts with `(` when `before` ends with `(` is kept as it is.
 //  - edits strip whole lines only (rule (a) in both directions, the overlap also lying on line
 //    boundaries of the reply), and never text that the original range itself starts or ends with.
@@ -56,6 +56,9 @@ export function parseCompletion(raw: string, ctx: { before: string; after: strin
  * taken (a model that quotes the old code before the new one is common), else the first block;
  * prose around blocks is dropped. An unclosed fence runs to the end of the reply. Without a fence
  * the whole reply is the replacement.
+ * Line breaks follow the document (CRLF or LF), and the original's convention for a final line
+ * break is kept: added when the original ended with one, dropped when it did not. For an empty
+ * original (an insertion) a final break is kept only when code follows on the same line.
  */
 export function parseEdit(
   raw: string,
@@ -185,12 +188,14 @@ function trailingEcho(
   const { before, after } = ctx;
   const max = Math.min(reply.length, after.length, MAX_ECHO_SCAN);
   let balance: BracketCounts | undefined;
-  const improvesBalance = (ov: string): boolean => {
+  /** Negative when stripping `ov` makes brackets and quotes balance better, 0 when it changes nothing. */
+  const balanceGain = (ov: string): number => {
     balance ??= add(counts(before), counts(after));
     const kept = add(balance, counts(reply));
     const stripped = add(balance, counts(reply.slice(0, reply.length - ov.length)));
-    return imbalance(stripped) < imbalance(kept);
+    return imbalance(stripped) - imbalance(kept);
   };
+  const improvesBalance = (ov: string): boolean => balanceGain(ov) < 0;
   for (let k = max; k > 0; k--) {
     const ov = after.slice(0, k);
     if (!reply.endsWith(ov)) continue;
@@ -205,8 +210,10 @@ function trailingEcho(
     if (hasWord(ov)) {
       const atToken = !isWord(next) || !isWord(ov[ov.length - 1]);
       if (atLineEnd || ov.length >= MIN_ECHO || (atToken && ov.length >= MIN_TOKEN_ECHO)) return k;
-    } else if (/\S/.test(ov) && improvesBalance(ov)) {
-      return k;
+    } else if (/\S/.test(ov)) {
+      // `;` or `,` that already ends the line is an echo too: doubling it is never what was meant.
+      const gain = balanceGain(ov);
+      if (gain < 0 || (gain === 0 && atLineEnd)) return k;
     }
   }
   return 0;
