@@ -58,7 +58,7 @@ export function createServer(connection: Connection, options: ServerOptions): Se
     },
     spark: new SparkError(SparkErrorCode.Closed, 'spark-lsp is not initialized yet'),
     showMessage(type, message) {
-      void connection.sendNotification(ShowMessageNotification.type, { type, message });
+      connection.sendNotification(ShowMessageNotification.type, { type, message }).catch(() => undefined);
     },
   };
   /** Shows a message once per process for a given key (a status that persists is said once). */

@@ -55,7 +55,7 @@ test('completion uses a plain TextEdit for clients without insert/replace suppor
   const list = (await h.client.sendRequest(CompletionRequest.type, { textDocument: { uri: URI }, position })) as CompletionList;
   const edit = list.items[0]?.textEdit as TextEdit;
   assert.ok(edit && 'range' in edit);
-  assert.equal(TextDocument.applyEdits(h.docs.get(URI)!, [edit]), `${text}  return a + b;\n}\n`);
+  assert.equal(TextDocument.applyEdits(h.docs.get(URI)!, [edit]), `${text}  return a + b;\n}`, 'a trailing blank line of the answer is dropped');
 });
 
 test('inline completion returns insertText and a range at the cursor', { timeout: 10_000 }, async () => {
@@ -111,7 +111,8 @@ test('a new completion on a document supersedes the one in flight, which is answ
 });
 
 test('several documents complete at once on lanes of the pooled connections, with no new upgrades', { timeout: 15_000 }, async () => {
-  h = await startHarness({ sim: { tokensPerSecond: 2_000 }, settings: { poolSize: 1 } });
+  // Each reply waits before its first token, so all four are in flight on the one connection at once.
+  h = await startHarness({ sim: { tokensPerSecond: 2_000, firstTokenMs: 400 }, initializationOptions: { poolSize: 1 } });
   const uris = [0, 1, 2, 3].map((i) => `file:///work/src/f${i}.ts`);
   for (const uri of uris) h.open(uri, 'const value = ');
   const replies = uris.map((_, i) => `${i} + ${'1 + '.repeat(20)}0;`);
