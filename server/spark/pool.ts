@@ -216,7 +216,7 @@ export class SparkPool {
         },
         log: this.o.log,
       });
-      if (this.mode === 'http') this.status({ kind: 'ready', transport: 'http' });
+      if (this.mode === 'http' && this.lastStatusKey === 'unreachable') this.status({ kind: 'ready', transport: 'http' });
       if (!job.sink.settled) job.sink.onDone(outcome, 'http');
     } catch (e) {
       const err = e instanceof SparkError ? e : new SparkError(SparkErrorCode.Connection, String(e), { cause: e });
