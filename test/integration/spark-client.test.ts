@@ -448,3 +448,13 @@ test('an empty API key fails requests with SPARK_ERR_NO_API_KEY and opens nothin
   await rejectsWith(client.generate(req('x')), SparkErrorCode.NoApiKey);
   assert.equal(sim.stats.upgrades, 0);
 });
+
+test('heartbeat pings keep a healthy connection (pongs arrive; nothing is dropped)', async (t) => {
+  const { sim, client } = await setup(t, { heartbeatMs: 10 });
+  await client.ready();
+  sim.enqueue({ text: 'a b c d e f g h', tokensPerSecond: 40 });
+  const r = await client.generate(req('x'));
+  assert.equal(r.status, 'completed');
+  assert.equal(sim.stats.upgrades, 1);
+  assert.equal(client.stats().openSockets, 1);
+});
