@@ -240,7 +240,7 @@ export class SparkConnection {
       this.options.log('warn', `spark connection ${this.id}: ignoring a binary frame`);
       return;
     }
-    const raw = typeof data === 'string' ? data : Array.isArray(data) ? Buffer.concat(data).toString('utf8') : Buffer.from(data as ArrayBuffer).toString('utf8');
+    const raw = Buffer.isBuffer(data) ? data.toString('utf8') : Array.isArray(data) ? Buffer.concat(data).toString('utf8') : Buffer.from(data).toString('utf8');
     const parsed = parseServerEvent(raw);
     if (parsed.kind === 'unknown') return;
     if (parsed.kind === 'malformed') {
