@@ -125,11 +125,8 @@ export class ResponseRun {
     if (!reply || this.stopped) return;
     this.response = makeResponse(this.plan.id, this.plan.body, Math.floor(Date.now() / 1000));
     this.emit('response.created', { response: this.snapshot() });
-    if (this.sparse) {
-      this.emit('codex.rate_limits', { rate_limits: { primary: { used_percent: 1.0, window_minutes: 300 } } });
-    } else {
-      this.emit('response.in_progress', { response: this.snapshot() });
-    }
+    this.emit('response.in_progress', { response: this.snapshot() });
+    if (this.sparse) this.emit('codex.rate_limits', { rate_limits: { primary: { used_percent: 1.0, window_minutes: 300 } } });
     if (this.core.knobs.reasoning) this.emitReasoning();
 
     this.msgId = newId('msg');

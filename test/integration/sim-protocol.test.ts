@@ -685,6 +685,7 @@ test('fault upgrade-status: 426 once (HTTP fallback signal), 429 with Retry-Afte
     const refused = await refusedUpgrade(sim, auth);
     assert.equal(refused.status, 426);
     const ok = await RawClient.open(sim);
+    await sim.waitForUpgrades(1);
     ok.close();
 
     sim.inject({ kind: 'upgrade-status', status: 429, times: 2, retryAfterSeconds: 3 });
@@ -730,6 +731,31 @@ test('default replies are synthetic and deterministic', async () => {
     const two = deltas(await client.nextResponse()).map((d) => d['delta']).join('');
     assert.match(one, /^spark-sim reply #1\b/);
     assert.match(two, /^spark-sim reply #2\b/);
+    client.close();
+  });
+});
+
+test('deltas are paced at tokensPerSecond after firstTokenMs', async () => {
+  await withSim({ tokensPerSecond: 100, firstTokenMs: 80 }, async (sim) => {
+    const text = Array.from({ length: 20 }, (_, i) => `w${i}`).join(' ');
+    sim.enqueue(text);
+    const client = await RawClient.open(sim);
+    const sentAt = Date.now();
+    const stamps: number[] = [];
+    client.ws.on('message', (data: WebSocket.RawData) => {
+      if (String(data).includes('"response.output_text.delta"')) stamps.push(Date.now());
+    });
+    client.create({});
+    const created = await client.waitFor((e) => e.type === 'response.created');
+    const createdAt = Date.now();
+    assert.ok(created);
+    assert.ok(createdAt - sentAt >= 75, `first event after firstTokenMs (${createdAt - sentAt} ms)`);
+    const events = await client.nextResponse();
+    assert.equal(deltas(events).length, 20);
+    const spread = (stamps.at(-1) ?? 0) - (stamps[0] ?? 0);
+    // 20 tokens at 100/s: the last is due 190 ms after the first.
+    assert.ok(spread >= 150, `deltas spread over ${spread} ms`);
+    assert.equal(deltas(events).map((d) => d['delta']).join(''), text);
     client.close();
   });
 });
