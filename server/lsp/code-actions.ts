@@ -10,7 +10,9 @@ import {
   type Diagnostic,
   type Range,
 } from 'vscode-languageserver';
+import type { TextDocument } from 'vscode-languageserver-textdocument';
 import { z } from 'zod';
+import { findInstructionComment } from '../context/instruction-comment.js';
 import { Command } from './commands.js';
 import type { ServerContext } from './context.js';
 import { computeEdit, EditTargetSchema, type DiagnosticInput, type EditTarget } from './edit-flow.js';
@@ -20,6 +22,8 @@ import { explicitly } from './outcome.js';
 const DataSchema = EditTargetSchema.extend({ spark: z.literal(1), version: z.int() });
 
 const MAX_FIXES = 5;
+/** How far below an instruction comment its block may reach when no selection bounds it. */
+const MAX_BLOCK_LINES = 400;
 
 export const REWRITES: readonly { title: string; instruction: string }[] = [
   { title: 'Spark: Improve selection', instruction: 'Improve this code: clearer and more idiomatic, same behaviour.' },
@@ -59,6 +63,10 @@ export function listActions(ctx: ServerContext, params: CodeActionParams): CodeA
     }
   }
   const selected = !(params.range.start.line === params.range.end.line && params.range.start.character === params.range.end.character);
+  if (wants(CodeActionKind.RefactorRewrite)) {
+    const comment = instructionAction(doc, params.range, selected);
+    if (comment) actions.push(offer(`Spark: ${truncate(comment.instruction, 60)}`, CodeActionKind.RefactorRewrite, { uri, ...comment }));
+  }
   if (selected && wants(CodeActionKind.RefactorRewrite)) {
     const diagnostics = params.context.diagnostics.slice(0, MAX_FIXES).map(toInfo);
     for (const r of REWRITES) {
@@ -77,6 +85,24 @@ export async function resolveAction(ctx: ServerContext, action: CodeAction, toke
     return { ...action, edit: computed.edit };
   });
 }
+
+/** The `spark:` comment governing the cursor or selection, as an edit target that removes the comment. */
+function instructionAction(doc: TextDocument, range: Range, selected: boolean): Omit<EditTarget, 'uri'> | undefined {
+  const first = Math.max(0, range.start.line - 1);
+  const lastLine = range.end.character === 0 && range.end.line > range.start.line ? range.end.line - 1 : range.end.line;
+  const lines = doc.getText({ start: { line: first, character: 0 }, end: { line: lastLine + 1, character: 0 } }).split(/\r?\n/);
+  // Without a selection the block below the comment matters too: read on to its end.
+  const window = selected ? lines : doc.getText({ start: { line: first, character: 0 }, end: { line: first + MAX_BLOCK_LINES, character: 0 } }).split(/\r?\n/);
+  const found = findInstructionComment(window, range.start.line - first, lastLine - first, selected);
+  if (!found) return undefined;
+  return {
+    range: { start: { line: first + found.startLine, character: 0 }, end: { line: Math.min(first + found.endLine, doc.lineCount), character: 0 } },
+    instruction: found.instruction,
+    instructionLine: first + found.line,
+  };
+}
+
+const truncate = (s: string, n: number) => (s.length > n ? `${s.slice(0, n - 1)}…` : s);
 
 /** A diagnostic's target is its whole lines, so the model sees complete statements. */
 function wholeLines(range: Range, lineCount: number): Range {

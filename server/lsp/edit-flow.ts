@@ -4,6 +4,7 @@ import type { CancellationToken, Range, WorkDoneProgressServerReporter, Workspac
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import { z } from 'zod';
 import { buildEditPrompt, type DiagnosticInfo } from '../context/prompt.js';
+import { instructionOf } from '../context/instruction-comment.js';
 import { parseEdit } from '../context/parse.js';
 import { computeMinimalEdits } from '../edits/minimal.js';
 import { buildWorkspaceEdit } from '../edits/workspace-edit.js';
@@ -31,6 +32,8 @@ export const EditTargetSchema = z.object({
   /** When present, the edit is refused unless the document is still at this version. */
   version: z.int().optional(),
   diagnostics: z.array(DiagnosticInfoSchema).max(20).optional(),
+  /** A line holding this instruction as a `spark:` comment, just above the range; removed in the same edit. */
+  instructionLine: z.int().min(0).optional(),
 });
 export type EditTarget = z.infer<typeof EditTargetSchema>;
 
@@ -55,6 +58,7 @@ export async function computeEdit(ctx: ServerContext, target: EditTarget, token:
   }
   const snapshot = TextDocument.create(doc.uri, doc.languageId, doc.version, doc.getText());
   const range = checkedRange(snapshot, target.range);
+  if (target.instructionLine !== undefined) checkInstructionLine(snapshot, target.instructionLine, range, target.instruction);
   const text = snapshot.getText();
   const start = snapshot.offsetAt(range.start);
   const end = snapshot.offsetAt(range.end);
@@ -92,6 +96,7 @@ export async function computeEdit(ctx: ServerContext, target: EditTarget, token:
     });
     if (replacement === undefined) throw new SparkError(SparkErrorCode.EmptyAnswer, 'the model returned no replacement');
     const edits = computeMinimalEdits(snapshot, range, replacement);
+    if (target.instructionLine !== undefined) edits.unshift(lineDeletion(target.instructionLine));
     ensureCurrent(ctx, target.uri, snapshot.version);
     return {
       edit: buildWorkspaceEdit({ uri: target.uri, version: snapshot.version, edits, documentChanges: ctx.negotiated.documentChanges }),
@@ -124,6 +129,16 @@ function checkedRange(doc: TextDocument, range: Range): Range {
   // Normalise characters past the end of a line to the line's end (UTF-16, via the document).
   return { start: doc.positionAt(doc.offsetAt(start)), end: doc.positionAt(doc.offsetAt(end)) };
 }
+
+/** The instruction comment must sit just above the range and still say what the request says. */
+function checkInstructionLine(doc: TextDocument, line: number, range: Range, instruction: string): void {
+  const text = doc.getText({ start: { line, character: 0 }, end: { line: line + 1, character: 0 } }).replace(/\r?\n$/, '');
+  if (line !== range.start.line - 1 || instructionOf(text) !== instruction) {
+    throw new SparkError(SparkErrorCode.BadArgument, `line ${line} is not a "spark: ${instruction}" comment above the range`);
+  }
+}
+
+const lineDeletion = (line: number) => ({ range: { start: { line, character: 0 }, end: { line: line + 1, character: 0 } }, newText: '' });
 
 const show = (r: Range) => `${r.start.line}:${r.start.character}-${r.end.line}:${r.end.character}`;
 

@@ -196,3 +196,34 @@ test('a cancelled spark.edit answers RequestCancelled', { timeout: 10_000 }, asy
   await assert.rejects(pending, (e: unknown) => e instanceof ResponseError && e.code === LSPErrorCodes.RequestCancelled);
   assert.equal(h.applied.length, 0);
 });
+
+const COMMENTED = ['// spark: make it iterative', 'function count(n) {', '  return n === 0 ? 0 : 1 + count(n - 1);', '}', '', 'count(3);', ''].join('\n');
+const ITERATIVE = 'function count(n) {\n  let c = 0;\n  while (n-- > 0) c++;\n  return c;\n}\n';
+
+test('an instruction comment above the code becomes an action that rewrites the block and removes the comment', { timeout: 10_000 }, async () => {
+  h = await startHarness();
+  h.open(URI, COMMENTED);
+  const cursor = positionOf(COMMENTED, 'function', 'start');
+  const listed = await actions({ start: cursor, end: cursor });
+  const action = listed.find((a) => a.title === 'Spark: make it iterative');
+  assert.ok(action, `offered: ${listed.map((a) => a.title).join(', ')}`);
+  h.sim.enqueue(ITERATIVE);
+  const resolved = (await h.client.sendRequest(CodeActionResolveRequest.type, action)) as CodeAction;
+  const change = resolved.edit?.documentChanges?.[0] as TextDocumentEdit;
+  assert.equal(TextDocument.applyEdits(h.docs.get(URI)!, change.edits as TextEdit[]), `${ITERATIVE}\ncount(3);\n`);
+  const sent = JSON.stringify(h.sim.stats.creates.at(-1)!.body);
+  assert.match(sent, /make it iterative/);
+});
+
+test('a forged instruction line is refused', { timeout: 10_000 }, async () => {
+  h = await startHarness();
+  h.open(URI, COMMENTED);
+  await assert.rejects(
+    h.client.sendRequest(ExecuteCommandRequest.type, {
+      command: 'spark.edit',
+      arguments: [{ uri: URI, range: { start: { line: 2, character: 0 }, end: { line: 3, character: 0 } }, instruction: 'make it iterative', instructionLine: 5 }],
+    }),
+    (e: unknown) => e instanceof ResponseError && e.code === ErrorCodes.InvalidParams && /not a "spark: make it iterative" comment/.test(e.message),
+  );
+  assert.equal(h.sim.stats.creates.length, 0);
+});

@@ -1,0 +1,150 @@
+-- spark-lsp for Neovim. Tested with Neovim 0.12.4 (completion, inline completion, code actions,
+-- :SparkEdit) and Neovim 0.7.2 (completion via omnifunc, code actions, :SparkEdit).
+--
+-- Load it:
+--   vim.opt.runtimepath:append('/path/to/spark-lsp/clients/neovim')
+--   require('spark_lsp').setup({})            -- see M.defaults for options
+--
+-- 0.11+ registers the server with vim.lsp.config()/vim.lsp.enable(); 0.7-0.10 fall back to starting
+-- it per buffer. On 0.12 ghost-text suggestions come from textDocument/inlineCompletion (accept with
+-- the key in `inline_accept`). :SparkEdit (or `edit_key` on a visual selection) asks for an instruction
+-- and runs the server's spark.edit command on the selected lines.
+local M = {}
+
+M.defaults = {
+  -- How to start the server: the spark-lsp bin, or { 'node', '/path/to/spark-lsp/dist/server/main.js', '--stdio' }.
+  cmd = { 'spark-lsp', '--stdio' },
+  filetypes = { 'c', 'cpp', 'css', 'go', 'html', 'java', 'javascript', 'javascriptreact', 'json', 'lua',
+    'markdown', 'python', 'ruby', 'rust', 'sh', 'typescript', 'typescriptreact', 'yaml' },
+  -- The `spark` settings section (see protocol.md); served on workspace/configuration.
+  settings = {},
+  -- Neovim 0.12: show inline (ghost text) suggestions.
+  inline = true,
+  -- Insert-mode key that accepts an inline suggestion (0.12), or false.
+  inline_accept = '<C-l>',
+  -- 0.11+: let the built-in completion pop up Spark items as you type (false: ask with <C-x><C-o>).
+  autotrigger = false,
+  -- Visual-mode key for :SparkEdit, or false.
+  edit_key = '<leader>se',
+}
+
+local config = vim.deepcopy(M.defaults)
+
+local modern = vim.fn.has('nvim-0.11') == 1
+
+local function client_for(bufnr)
+  local clients = vim.lsp.get_clients and vim.lsp.get_clients({ bufnr = bufnr }) or vim.lsp.buf_get_clients(bufnr)
+  for _, client in pairs(clients) do
+    if client.name == 'spark' then return client end
+  end
+end
+
+-- Length of a line in UTF-16 code units (LSP positions); the signature changed in 0.11.
+local function utf16_len(line)
+  if modern then return vim.str_utfindex(line, 'utf-16') end
+  local _, utf16 = vim.str_utfindex(line)
+  return utf16
+end
+
+--- Runs spark.edit on lines `line1`..`line2` (1-based, inclusive) of the current buffer.
+function M.edit(line1, line2, instruction)
+  local bufnr = vim.api.nvim_get_current_buf()
+  local client = client_for(bufnr)
+  if not client then
+    vim.notify('spark-lsp is not attached to this buffer', vim.log.levels.WARN)
+    return
+  end
+  local function run(text)
+    if not text or vim.trim(text) == '' then return end
+    local last = vim.api.nvim_buf_get_lines(bufnr, line2 - 1, line2, false)[1] or ''
+    local params = {
+      command = 'spark.edit',
+      arguments = { {
+        uri = vim.uri_from_bufnr(bufnr),
+        -- whole lines; the character of the end is counted in UTF-16 as LSP wants
+        range = {
+          start = { line = line1 - 1, character = 0 },
+          ['end'] = { line = line2 - 1, character = utf16_len(last) },
+        },
+        instruction = text,
+      } },
+    }
+    local function done(err, result)
+      if err then
+        vim.notify('Spark edit failed: ' .. (err.message or vim.inspect(err)), vim.log.levels.ERROR)
+      elseif result and result.applied == false then
+        vim.notify('Spark edit was not applied', vim.log.levels.WARN)
+      end
+    end
+    if modern then
+      client:request('workspace/executeCommand', params, done, bufnr)
+    else
+      client.request('workspace/executeCommand', params, done, bufnr)
+    end
+  end
+  if instruction and instruction ~= '' then
+    run(instruction)
+  else
+    vim.ui.input({ prompt = 'Spark edit: ' }, run)
+  end
+end
+
+local function on_attach(client, bufnr)
+  if vim.lsp.completion and vim.lsp.completion.enable then
+    vim.lsp.completion.enable(true, client.id, bufnr, { autotrigger = config.autotrigger })
+  else
+    vim.api.nvim_buf_set_option(bufnr, 'omnifunc', 'v:lua.vim.lsp.omnifunc')
+  end
+  if config.edit_key then
+    vim.keymap.set('x', config.edit_key, ':SparkEdit<CR>', { buffer = bufnr, silent = true, desc = 'Spark edit' })
+  end
+end
+
+function M.setup(opts)
+  config = vim.tbl_deep_extend('force', vim.deepcopy(M.defaults), opts or {})
+  vim.api.nvim_create_user_command('SparkEdit', function(args)
+    M.edit(args.line1, args.line2, args.args)
+  end, { range = true, nargs = '?', desc = 'Rewrite the selected lines with Spark' })
+
+  local server = {
+    name = 'spark',
+    cmd = config.cmd,
+    filetypes = config.filetypes,
+    settings = { spark = config.settings },
+    root_markers = { '.git' },
+    on_attach = on_attach,
+  }
+  if vim.lsp.config and vim.lsp.enable then
+    vim.lsp.config('spark', server)
+    vim.lsp.enable('spark')
+    if config.inline and vim.lsp.inline_completion then
+      vim.lsp.inline_completion.enable(true)
+      if config.inline_accept then
+        vim.keymap.set('i', config.inline_accept, function()
+          if not vim.lsp.inline_completion.get() then return config.inline_accept end
+        end, { expr = true, replace_keycodes = true, desc = 'Accept a Spark suggestion' })
+      end
+    end
+    return
+  end
+
+  -- Neovim 0.7-0.10: one client, attached to each buffer of a configured filetype.
+  local client_id
+  vim.api.nvim_create_autocmd('FileType', {
+    pattern = config.filetypes,
+    callback = function(ev)
+      if not client_id or not vim.lsp.get_client_by_id(client_id) then
+        client_id = vim.lsp.start_client({
+          name = 'spark',
+          cmd = config.cmd,
+          root_dir = vim.fn.getcwd(),
+          settings = { spark = config.settings },
+          on_attach = on_attach,
+        })
+      end
+      if client_id then vim.lsp.buf_attach_client(ev.buf, client_id) end
+    end,
+  })
+end
+
+return M
