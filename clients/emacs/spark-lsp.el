@@ -1,0 +1,283 @@
+;;; spark-lsp.el --- Spark AI completions and edits through eglot or lsp-mode -*- lexical-binding: t -*-
+
+;; Tested with GNU Emacs 28.2, eglot 1.9 (jsonrpc 1.0.14 bundled with Emacs) and lsp-mode 8.0.0,
+;; the Debian 12 packages emacs-nox, elpa-eglot and elpa-lsp-mode.
+;;
+;; Load it from your init file, before or after eglot / lsp-mode:
+;;
+;;   (load "/path/to/spark-lsp/clients/emacs/spark-lsp.el")
+;;
+;; `spark-lsp' must be on `exec-path' (or customize `spark-lsp-server-command') and the server
+;; reads OPENAI_API_KEY from its environment.
+;;
+;; eglot: M-x eglot in one of `spark-lsp-modes' starts spark-lsp.  eglot runs a single server per
+;; buffer, so with `spark-lsp-eglot-first' (the default) spark-lsp takes the place of the mode's
+;; usual language server; set it to nil to keep those and only get spark-lsp where eglot knows no
+;; other server.  Completion is `completion-at-point'; `eglot-code-actions' lists the Spark actions.
+;;
+;; lsp-mode: M-x lsp starts spark-lsp as an add-on beside the buffer's other servers.  Completion is
+;; `completion-at-point' (or company); `lsp-execute-code-action' runs the Spark actions.
+;;
+;; With either client, M-x spark-lsp-edit rewrites the region (or the current line) following an
+;; instruction you type.
+;;
+;; Settings for the server's `spark' section go in `spark-lsp-settings' as a plist, for example
+;;   (setq spark-lsp-settings '(:reasoningEffort "low" :completion (:maxOutputTokens 128)))
+;; Write false as :json-false.  They are sent as initializationOptions and answered to the
+;; server's workspace/configuration requests; after changing them in a running session, call
+;; `spark-lsp-send-settings'.
+
+;;; Code:
+
+(require 'cl-lib)
+(require 'subr-x)
+
+(defgroup spark-lsp nil
+  "Spark AI completions and edits through a language server."
+  :group 'tools
+  :prefix "spark-lsp-")
+
+(defcustom spark-lsp-server-command '("spark-lsp" "--stdio")
+  "Program and arguments that start the spark-lsp language server on stdio."
+  :type '(repeat string))
+
+(defcustom spark-lsp-settings nil
+  "The server's `spark' settings section, as a plist (nil: the server's defaults).
+Keys are the setting names of the server's protocol, nested groups are plists:
+  (:model \"gpt-5.3-codex-spark\" :reasoningEffort \"low\"
+   :completion (:enabled t :maxOutputTokens 128) :edit (:timeoutMs 90000))
+Use :json-false for false."
+  :type '(plist :key-type symbol :value-type sexp))
+
+(defcustom spark-lsp-modes
+  '((js-mode . "javascript") (js2-mode . "javascript") (js-ts-mode . "javascript")
+    (typescript-mode . "typescript") (typescript-ts-mode . "typescript")
+    (tsx-ts-mode . "typescriptreact")
+    (python-mode . "python") (python-ts-mode . "python")
+    (c-mode . "c") (c-ts-mode . "c") (c++-mode . "cpp") (c++-ts-mode . "cpp")
+    (rust-mode . "rust") (rust-ts-mode . "rust")
+    (go-mode . "go") (go-ts-mode . "go"))
+  "Major modes spark-lsp serves, with the LSP language id of each.
+Modes that are not installed are harmless: they are only symbols here."
+  :type '(alist :key-type symbol :value-type string))
+
+(defcustom spark-lsp-eglot-first t
+  "Non-nil: eglot starts spark-lsp for `spark-lsp-modes' instead of their usual server.
+eglot manages a buffer with one server only; nil appends spark-lsp's entries to
+`eglot-server-programs', so it is used only for modes eglot knows no other server for."
+  :type 'boolean)
+
+(defvar spark-lsp-edit-history nil
+  "Instructions given to `spark-lsp-edit'.")
+
+;;;; Shared helpers
+
+;; The settings known to the server (protocol.md section 5), top-level keys only.  lsp-mode answers
+;; workspace/configuration from registered per-key paths, so it needs the list.
+(defconst spark-lsp--setting-keys
+  '("model" "baseUrl" "apiKey" "transport" "poolSize" "lanesPerConnection" "reasoningEffort"
+    "completion" "edit" "context" "logLevel"))
+
+(defun spark-lsp--initialization-options ()
+  "initializationOptions: the settings, so the very first connection already uses them."
+  (and spark-lsp-settings (list :spark spark-lsp-settings)))
+
+(defun spark-lsp--edit-timeout ()
+  "Seconds to wait for `spark.edit': the server's own edit timeout plus a margin."
+  (let ((ms (plist-get (plist-get spark-lsp-settings :edit) :timeoutMs)))
+    (+ 5 (/ (if (numberp ms) ms 60000) 1000.0))))
+
+(defun spark-lsp--utf16-length (string)
+  "Length of STRING in UTF-16 code units (characters beyond the BMP count twice)."
+  (let ((n 0))
+    (dotimes (i (length string) n)
+      (setq n (+ n (if (> (aref string i) #xFFFF) 2 1))))))
+
+(defun spark-lsp--position (pos)
+  "The LSP position of buffer position POS: 0-based line, UTF-16 column, whole buffer."
+  (save-excursion
+    (save-restriction
+      (widen)
+      (goto-char pos)
+      (list :line (1- (line-number-at-pos pos))
+            :character (spark-lsp--utf16-length
+                        (buffer-substring-no-properties (line-beginning-position) pos))))))
+
+(defun spark-lsp--applied-p (result)
+  "Whether a `spark.edit' RESULT ({applied}) says the edit was applied."
+  (let ((v (if (hash-table-p result) (gethash "applied" result) (plist-get result :applied))))
+    (and v (not (eq v :json-false)))))
+
+;;;; eglot
+
+(defvar eglot-server-programs)
+(defvar eglot-workspace-configuration)
+(defvar spark-lsp--eglot-previous-configuration nil
+  "The default `eglot-workspace-configuration' found when spark-lsp was set up, kept and merged.")
+
+(defun spark-lsp--eglot-contact (&optional _interactive)
+  "eglot contact: our server class and the command, read at start so customizations apply."
+  (cons 'spark-lsp-eglot-server spark-lsp-server-command))
+
+(defun spark-lsp--eglot-entries ()
+  "One `eglot-server-programs' entry per language id.
+eglot 1.9 keeps one language id per server, so languages do not share a server."
+  (let (groups)
+    (dolist (m spark-lsp-modes)
+      (let ((group (assoc (cdr m) groups)))
+        (if group
+            (setcdr group (append (cdr group) (list (list (car m) :language-id (cdr m)))))
+          (push (list (cdr m) (list (car m) :language-id (cdr m))) groups))))
+    (mapcar (lambda (g) (cons (cdr g) #'spark-lsp--eglot-contact)) (nreverse groups))))
+
+(defun spark-lsp--as-plist (config)
+  "CONFIG (a plist or an alist of sections, as eglot accepts) as a plist."
+  (if (consp (car-safe config))
+      (cl-loop for (section . v) in config
+               collect (if (keywordp section) section (intern (format ":%s" section)))
+               collect v)
+    config))
+
+(defun spark-lsp--eglot-configuration (server)
+  "`eglot-workspace-configuration' function: whatever was configured before, plus :spark."
+  (let* ((prev spark-lsp--eglot-previous-configuration)
+         (plist (spark-lsp--as-plist (if (functionp prev) (funcall prev server) prev))))
+    (if (plist-member plist :spark)
+        plist
+      (append plist (list :spark spark-lsp-settings)))))
+
+(defun spark-lsp--eglot-setup ()
+  "Register spark-lsp with eglot (idempotent, so loading this file twice is harmless)."
+  (unless (find-class 'spark-lsp-eglot-server nil)
+    ;; A subclass only to send initializationOptions; `eval' keeps eieio out of load time
+    ;; when eglot is absent.
+    (eval '(defclass spark-lsp-eglot-server (eglot-lsp-server) ()
+             :documentation "spark-lsp under eglot.")
+          t)
+    (eval '(cl-defmethod eglot-initialization-options ((_server spark-lsp-eglot-server))
+             (or (spark-lsp--initialization-options) (make-hash-table)))
+          t))
+  (setq eglot-server-programs
+        (cl-remove #'spark-lsp--eglot-contact eglot-server-programs :key #'cdr))
+  (setq eglot-server-programs
+        (if spark-lsp-eglot-first
+            (append (spark-lsp--eglot-entries) eglot-server-programs)
+          (append eglot-server-programs (spark-lsp--eglot-entries))))
+  ;; The variable is buffer-local; the server's requests are answered from its default value
+  ;; (plus directory-local values, which then replace ours).
+  (let ((current (default-value 'eglot-workspace-configuration)))
+    (unless (eq current #'spark-lsp--eglot-configuration)
+      (setq spark-lsp--eglot-previous-configuration current)
+      (setq-default eglot-workspace-configuration #'spark-lsp--eglot-configuration))))
+
+(with-eval-after-load 'eglot (spark-lsp--eglot-setup))
+
+;;;; lsp-mode
+
+(defvar lsp-language-id-configuration)
+(defvar lsp-response-timeout)
+(defvar lsp--cur-workspace)
+
+(defun spark-lsp--lsp-activate-p (_file-name mode)
+  "lsp-mode activation: buffers in one of `spark-lsp-modes' or a mode derived from one."
+  (apply #'provided-mode-derived-p mode (mapcar #'car spark-lsp-modes)))
+
+(defun spark-lsp--setting (key)
+  "The value of top-level setting KEY (a string) in `spark-lsp-settings', nil if unset."
+  (plist-get spark-lsp-settings (intern (concat ":" key))))
+
+(defun spark-lsp--lsp-mode-setup ()
+  "Register spark-lsp with lsp-mode as an add-on client."
+  ;; lsp-mode needs a language id for every mode it serves; keep any mapping it already has.
+  (dolist (m spark-lsp-modes)
+    (unless (assq (car m) lsp-language-id-configuration)
+      (add-to-list 'lsp-language-id-configuration m t)))
+  ;; Values are functions, so workspace/configuration sees the current `spark-lsp-settings';
+  ;; unset keys answer nil and are left out, keeping the server's defaults.
+  (lsp-register-custom-settings
+   (mapcar (lambda (key) (list (concat "spark." key) (lambda () (spark-lsp--setting key))))
+           spark-lsp--setting-keys))
+  (lsp-register-client
+   (make-lsp-client
+    :new-connection (lsp-stdio-connection (lambda () spark-lsp-server-command))
+    :activation-fn #'spark-lsp--lsp-activate-p
+    :initialization-options #'spark-lsp--initialization-options
+    :server-id 'spark-lsp
+    :add-on? t
+    :priority -1)))
+
+(with-eval-after-load 'lsp-mode (spark-lsp--lsp-mode-setup))
+
+;;;; Commands
+
+(defun spark-lsp--lsp-workspace ()
+  "The lsp-mode workspace of spark-lsp serving the current buffer, or nil."
+  (and (bound-and-true-p lsp-mode)
+       (fboundp 'lsp-workspaces)
+       (cl-find-if (lambda (w) (eq (lsp--client-server-id (lsp--workspace-client w)) 'spark-lsp))
+                   (lsp-workspaces))))
+
+(defun spark-lsp--eglot-server ()
+  "The eglot server managing the current buffer if it is spark-lsp, or nil."
+  (and (bound-and-true-p eglot--managed-mode)
+       (fboundp 'eglot-current-server)
+       (let ((server (eglot-current-server)))
+         (and server (object-of-class-p server 'spark-lsp-eglot-server) server))))
+
+(defun spark-lsp-edit (beg end instruction)
+  "Rewrite the text between BEG and END following INSTRUCTION with Spark.
+Interactively: the active region, else the current line, and an instruction read
+from the minibuffer.  The server computes the edit and applies it through the
+client (workspace/applyEdit).  Returns non-nil when the edit was applied."
+  (interactive
+   (let ((bounds (if (use-region-p)
+                     (list (region-beginning) (region-end))
+                   (list (line-beginning-position) (line-end-position)))))
+     (append bounds (list (read-string "Spark instruction: " nil 'spark-lsp-edit-history)))))
+  (when (string-empty-p (string-trim instruction))
+    (user-error "Spark: the instruction is empty"))
+  (let* ((eglot-server (spark-lsp--eglot-server))
+         (lsp-workspace (and (not eglot-server) (spark-lsp--lsp-workspace)))
+         (range (list :start (spark-lsp--position (min beg end))
+                      :end (spark-lsp--position (max beg end))))
+         (result
+          (cond
+           (eglot-server
+            ;; eglot sends didChange lazily; the server must see the text the range refers to.
+            (when (fboundp 'eglot--signal-textDocument/didChange)
+              (eglot--signal-textDocument/didChange))
+            ;; `eglot-execute-command' would wait only jsonrpc's default 10 s; edits can take longer.
+            (jsonrpc-request eglot-server :workspace/executeCommand
+                             (list :command "spark.edit"
+                                   :arguments (vector (list :uri (plist-get (eglot--TextDocumentIdentifier) :uri)
+                                                            :range range
+                                                            :instruction instruction)))
+                             :timeout (spark-lsp--edit-timeout)))
+           (lsp-workspace
+            ;; Bound to our workspace so the command goes to spark-lsp only, not to every
+            ;; server of the buffer that executes commands.
+            (let ((lsp--cur-workspace lsp-workspace)
+                  (lsp-response-timeout (spark-lsp--edit-timeout)))
+              (lsp-request "workspace/executeCommand"
+                           (list :command "spark.edit"
+                                 :arguments (vector (list :uri (lsp--buffer-uri)
+                                                          :range range
+                                                          :instruction instruction))))))
+           (t (user-error "Spark: spark-lsp does not manage this buffer (start it with M-x eglot or M-x lsp)"))))
+         (applied (spark-lsp--applied-p result)))
+    (message "Spark: %s" (if applied "edit applied" "the edit was not applied"))
+    applied))
+
+(defun spark-lsp-send-settings ()
+  "Send `spark-lsp-settings' to the spark-lsp serving this buffer."
+  (interactive)
+  (let ((eglot-server (spark-lsp--eglot-server))
+        (lsp-workspace (spark-lsp--lsp-workspace))
+        (settings (list :settings (list :spark spark-lsp-settings))))
+    (cond (eglot-server (jsonrpc-notify eglot-server :workspace/didChangeConfiguration settings))
+          (lsp-workspace (let ((lsp--cur-workspace lsp-workspace))
+                           (lsp-notify "workspace/didChangeConfiguration" settings)))
+          (t (user-error "Spark: spark-lsp does not manage this buffer")))))
+
+(provide 'spark-lsp)
+;;; spark-lsp.el ends here

@@ -1,0 +1,70 @@
+// Emacs 28.2 + eglot 1.9, headless, with clients/emacs/spark-lsp.el: completion, a code action through the
+// spark.edit command (eglot has no codeAction/resolve) and M-x spark-lsp-edit, checked in the file Emacs
+// wrote and in the requests spark-sim received.
+import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { ROOT, editor, runEditor, workspace } from './support.js';
+
+const SCRIPT = join(ROOT, 'test/e2e/emacs/eglot.el');
+
+const APP = [
+  'const prices = [3, 4, 5];',
+  'const total = sumO',
+  'function sumOf(xs) {',
+  '  var s = 0; for (var i = 0; i < xs.length; i++) { s = s + xs[i]; } return s;',
+  '}',
+  'const greeting = "😀 hi"; const farewell = "bye";',
+  '',
+].join('\n');
+
+const EXPECTED = [
+  'const prices = [3, 4, 5];',
+  'const total = sumOf(prices);',
+  'function sumOf(xs) {',
+  '  return xs.reduce((s, x) => s + x, 0);',
+  '}',
+  'const greeting = "😀 hi"; const farewell = "au revoir";',
+  '',
+].join('\n');
+
+/** The user message text of a recorded request frame. */
+function inputText(body: Record<string, unknown>): string {
+  return JSON.stringify(body.input);
+}
+
+test('eglot: completion, code action via spark.edit + applyEdit, spark-lsp-edit', async () => {
+  const ws = await workspace({ 'app.ts': APP });
+  try {
+    ws.sim.enqueue(
+      'f(prices);', // completion after "sumO"
+      'function sumOf(xs) {\n  return xs.reduce((s, x) => s + x, 0);\n}\n', // Spark: Improve selection
+      '"au revoir"', // spark-lsp-edit on "bye"
+    );
+    const run = await runEditor(editor('emacs'), ['--batch', '-Q', '-l', SCRIPT], { cwd: ws.dir, env: ws.env, timeoutMs: 60_000 });
+    const log = `exit ${run.code}\nstdout:\n${run.stdout}\nstderr:\n${run.stderr}`;
+    assert.equal(run.code, 0, log);
+    assert.match(run.stderr, /step: saved/, log);
+
+    assert.equal(await readFile(ws.path('app.ts'), 'utf8'), EXPECTED);
+
+    const creates = ws.sim.stats.creates.map((c) => c.body);
+    assert.equal(creates.length, 3, JSON.stringify(creates, null, 1));
+    for (const body of creates) {
+      assert.equal(body.model, 'gpt-5.3-codex-spark');
+      assert.equal(body.store, false);
+      // spark-lsp-settings '(:reasoningEffort "low") from the script reached the server.
+      assert.deepEqual(body.reasoning, { effort: 'low' });
+    }
+    const [completion, improve, edit] = creates.map((b) => inputText(b!));
+    assert.match(completion!, /const total = sumO<\|cursor\|>/);
+    assert.match(improve!, /Improve this code/);
+    assert.match(improve!, /<\|target\|>function sumOf\(xs\)/);
+    assert.match(edit!, /Translate the farewell to French/);
+    // The range sent by spark-lsp-edit (UTF-16 columns after the emoji) covers exactly "bye".
+    assert.match(edit!, /const farewell = <\|target\|>\\"bye\\"<\|\/target\|>;/);
+  } finally {
+    await ws.close();
+  }
+});
