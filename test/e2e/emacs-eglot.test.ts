@@ -51,11 +51,12 @@ test('eglot: completion, code action via spark.edit + applyEdit, spark-lsp-edit'
 
     const creates = ws.sim.stats.creates.map((c) => c.body);
     assert.equal(creates.length, 3, JSON.stringify(creates, null, 1));
-    for (const body of creates) {
+    for (const [i, body] of creates.entries()) {
       assert.equal(body.model, 'gpt-5.3-codex-spark');
       assert.equal(body.store, false);
-      // spark-lsp-settings '(:reasoningEffort "low") from the script reached the server.
-      assert.deepEqual(body.reasoning, { effort: 'low' });
+      // spark-lsp-settings from the script: sent at start, then changed with spark-lsp-send-settings
+      // before the last request.
+      assert.deepEqual(body.reasoning, { effort: i < 2 ? 'low' : 'high' });
     }
     const [completion, improve, edit] = creates.map((b) => inputText(b!));
     assert.match(completion!, /const total = sumO<\|cursor\|>/);

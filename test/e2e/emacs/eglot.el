@@ -15,7 +15,7 @@
 
 (defvar spark-e2e-server nil)
 (setq spark-e2e-dump-function
-      (lambda () (when spark-e2e-server (spark-e2e-dump-buffer (eglot-events-buffer spark-e2e-server)))))
+      (lambda () (when spark-e2e-server (spark-e2e-dump-buffer (jsonrpc-events-buffer spark-e2e-server)))))
 
 (spark-e2e-main
  ;; The entry spark-lsp.el added is the one eglot picks for js-mode.
@@ -64,6 +64,12 @@
      (spark-e2e-fail "Improve selection: line 5 is %S" (spark-e2e-line 5))))
  (spark-e2e-step "code action applied via spark.edit + workspace/applyEdit")
 
+ ;; Changed settings reach the running server (workspace/didChangeConfiguration); the test
+ ;; checks the next request carries them.
+ (setq spark-lsp-settings (plist-put (copy-sequence spark-lsp-settings) :reasoningEffort "high"))
+ (spark-lsp-send-settings)
+ (spark-e2e-step "settings sent")
+
  ;; 4. M-x spark-lsp-edit on a selection that starts after an emoji (two UTF-16 units), with the
  ;;    instruction typed at the read-string prompt.
  (let (prompted applied)
@@ -82,6 +88,7 @@
  ;; 5. Write the result for the test, then shut down.
  (save-buffer)
  (eglot-shutdown spark-e2e-server)
+ (when (getenv "SPARK_E2E_DUMP") (funcall spark-e2e-dump-function))
  (spark-e2e-step "saved"))
 (kill-emacs 0)
 ;;; eglot.el ends here
