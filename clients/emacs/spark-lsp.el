@@ -26,11 +26,40 @@
 ;; Write false as :json-false.  They are sent as initializationOptions and answered to the
 ;; server's workspace/configuration requests; after changing them in a running session, call
 ;; `spark-lsp-send-settings'.
+;;
+;; Known client limits:
+;; - eglot 1.9 runs an action's command with jsonrpc's 10 s request timeout; an edit that takes
+;;   longer reports a timeout in Emacs although the server still applies it when the answer comes.
+;;   `spark-lsp-edit' waits for the server's own edit timeout instead.
+;; - eglot 1.9 asks before applying a server's edit unless `eglot-confirm-server-initiated-edits'
+;;   is nil.
+;; - lsp-mode 8.0.0 counts LSP columns in characters, not UTF-16 units: on lines holding characters
+;;   beyond the BMP (emoji), its changes and the edits it applies are off by one per such character.
+;;   Text in the BMP (accents, CJK) is unaffected.  eglot counts UTF-16 units as the spec says.
 
 ;;; Code:
 
 (require 'cl-lib)
 (require 'subr-x)
+
+;; Defined by eglot / lsp-mode, called only once they are loaded and managing the buffer.
+(declare-function find-class "eieio-core" (symbol &optional errorp))
+(declare-function object-of-class-p "eieio" (obj class))
+(declare-function jsonrpc-request "jsonrpc" (connection method params &rest args))
+(declare-function jsonrpc-notify "jsonrpc" (connection method params))
+(declare-function eglot-current-server "eglot" ())
+(declare-function eglot--TextDocumentIdentifier "eglot" ())
+(declare-function eglot--signal-textDocument/didChange "eglot" ())
+(declare-function lsp-register-custom-settings "lsp-mode" (props))
+(declare-function lsp-register-client "lsp-mode" (client))
+(declare-function make-lsp-client "lsp-mode" (&rest args))
+(declare-function lsp-stdio-connection "lsp-mode" (command &optional test-command))
+(declare-function lsp-workspaces "lsp-mode" ())
+(declare-function lsp--workspace-client "lsp-mode" (workspace))
+(declare-function lsp--client-server-id "lsp-mode" (client))
+(declare-function lsp-request "lsp-mode" (method params &rest args))
+(declare-function lsp-notify "lsp-mode" (method params))
+(declare-function lsp--buffer-uri "lsp-mode" ())
 
 (defgroup spark-lsp nil
   "Spark AI completions and edits through a language server."
@@ -42,7 +71,7 @@
   :type '(repeat string))
 
 (defcustom spark-lsp-settings nil
-  "The server's `spark' settings section, as a plist (nil: the server's defaults).
+  "The server's `spark' settings section as a plist; nil keeps its defaults.
 Keys are the setting names of the server's protocol, nested groups are plists:
   (:model \"gpt-5.3-codex-spark\" :reasoningEffort \"low\"
    :completion (:enabled t :maxOutputTokens 128) :edit (:timeoutMs 90000))
@@ -62,9 +91,9 @@ Modes that are not installed are harmless: they are only symbols here."
   :type '(alist :key-type symbol :value-type string))
 
 (defcustom spark-lsp-eglot-first t
-  "Non-nil: eglot starts spark-lsp for `spark-lsp-modes' instead of their usual server.
-eglot manages a buffer with one server only; nil appends spark-lsp's entries to
-`eglot-server-programs', so it is used only for modes eglot knows no other server for."
+  "Non-nil: eglot runs spark-lsp, not the usual server, in `spark-lsp-modes'.
+eglot manages a buffer with one server only.  nil appends spark-lsp's entries
+to `eglot-server-programs', so it serves only modes eglot has no server for."
   :type 'boolean)
 
 (defvar spark-lsp-edit-history nil
@@ -79,22 +108,20 @@ eglot manages a buffer with one server only; nil appends spark-lsp's entries to
     "completion" "edit" "context" "logLevel"))
 
 (defun spark-lsp--initialization-options ()
-  "initializationOptions: the settings, so the very first connection already uses them."
+  "initializationOptions: the settings, so the first connections already use them."
   (and spark-lsp-settings (list :spark spark-lsp-settings)))
 
 (defun spark-lsp--edit-timeout ()
-  "Seconds to wait for `spark.edit': the server's own edit timeout plus a margin."
+  "Seconds to wait for `spark.edit': the server's edit timeout plus a margin."
   (let ((ms (plist-get (plist-get spark-lsp-settings :edit) :timeoutMs)))
     (+ 5 (/ (if (numberp ms) ms 60000) 1000.0))))
 
 (defun spark-lsp--utf16-length (string)
-  "Length of STRING in UTF-16 code units (characters beyond the BMP count twice)."
-  (let ((n 0))
-    (dotimes (i (length string) n)
-      (setq n (+ n (if (> (aref string i) #xFFFF) 2 1))))))
+  "Length of STRING in UTF-16 code units (non-BMP characters count twice)."
+  (cl-loop for c across string sum (if (> c #xFFFF) 2 1)))
 
 (defun spark-lsp--position (pos)
-  "The LSP position of buffer position POS: 0-based line, UTF-16 column, whole buffer."
+  "LSP position of POS: 0-based line, UTF-16 column, ignoring narrowing."
   (save-excursion
     (save-restriction
       (widen)
@@ -113,10 +140,10 @@ eglot manages a buffer with one server only; nil appends spark-lsp's entries to
 (defvar eglot-server-programs)
 (defvar eglot-workspace-configuration)
 (defvar spark-lsp--eglot-previous-configuration nil
-  "The default `eglot-workspace-configuration' found when spark-lsp was set up, kept and merged.")
+  "Default `eglot-workspace-configuration' before spark-lsp's set-up; merged in.")
 
 (defun spark-lsp--eglot-contact (&optional _interactive)
-  "eglot contact: our server class and the command, read at start so customizations apply."
+  "eglot contact: our class and `spark-lsp-server-command', read at each start."
   (cons 'spark-lsp-eglot-server spark-lsp-server-command))
 
 (defun spark-lsp--eglot-entries ()
@@ -139,7 +166,7 @@ eglot 1.9 keeps one language id per server, so languages do not share a server."
     config))
 
 (defun spark-lsp--eglot-configuration (server)
-  "`eglot-workspace-configuration' function: whatever was configured before, plus :spark."
+  "`eglot-workspace-configuration' function: the previous value plus :spark."
   (let* ((prev spark-lsp--eglot-previous-configuration)
          (plist (spark-lsp--as-plist (if (functionp prev) (funcall prev server) prev))))
     (if (plist-member plist :spark)
@@ -147,7 +174,7 @@ eglot 1.9 keeps one language id per server, so languages do not share a server."
       (append plist (list :spark spark-lsp-settings)))))
 
 (defun spark-lsp--eglot-setup ()
-  "Register spark-lsp with eglot (idempotent, so loading this file twice is harmless)."
+  "Register spark-lsp with eglot (idempotent: loading this file twice is harmless)."
   (unless (find-class 'spark-lsp-eglot-server nil)
     ;; A subclass only to send initializationOptions; `eval' keeps eieio out of load time
     ;; when eglot is absent.
@@ -179,11 +206,11 @@ eglot 1.9 keeps one language id per server, so languages do not share a server."
 (defvar lsp--cur-workspace)
 
 (defun spark-lsp--lsp-activate-p (_file-name mode)
-  "lsp-mode activation: buffers in one of `spark-lsp-modes' or a mode derived from one."
+  "lsp-mode activation: MODE is one of `spark-lsp-modes' or derived from one."
   (apply #'provided-mode-derived-p mode (mapcar #'car spark-lsp-modes)))
 
 (defun spark-lsp--setting (key)
-  "The value of top-level setting KEY (a string) in `spark-lsp-settings', nil if unset."
+  "Top-level setting KEY (a string) in `spark-lsp-settings', nil if unset."
   (plist-get spark-lsp-settings (intern (concat ":" key))))
 
 (defun spark-lsp--lsp-mode-setup ()

@@ -88,6 +88,7 @@
  ;; 5. Write the result for the test, then shut down.
  (save-buffer)
  (eglot-shutdown spark-e2e-server)
+ ;; SPARK_E2E_DUMP=1 prints the protocol log on success too.
  (when (getenv "SPARK_E2E_DUMP") (funcall spark-e2e-dump-function))
  (spark-e2e-step "saved"))
 (kill-emacs 0)

@@ -105,6 +105,7 @@
  ;; 5. Write the result for the test, then shut down.
  (save-buffer)
  (lsp-workspace-shutdown (spark-e2e-workspace))
+ ;; SPARK_E2E_DUMP=1 prints the protocol log on success too.
  (when (getenv "SPARK_E2E_DUMP") (funcall spark-e2e-dump-function))
  (spark-e2e-step "saved"))
 (kill-emacs 0)
