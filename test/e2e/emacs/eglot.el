@@ -14,6 +14,9 @@
 (setq spark-lsp-settings '(:reasoningEffort "low"))
 
 (defvar spark-e2e-server nil)
+(defvar spark-e2e-commands nil "Commands eglot executed, newest first.")
+(advice-add 'eglot-execute-command :before
+            (lambda (_server command arguments) (push (cons command arguments) spark-e2e-commands)))
 (setq spark-e2e-dump-function
       (lambda () (when spark-e2e-server (spark-e2e-dump-buffer (jsonrpc-events-buffer spark-e2e-server)))))
 
@@ -58,6 +61,11 @@
    (deactivate-mark)
    (unless (and (member "Spark: Improve selection" offered) (member "Spark: Document selection" offered))
      (spark-e2e-fail "actions offered: %S" offered))
+   ;; No resolve in eglot: the action carried the spark.edit command with its target.
+   (unless (and (eq (caar spark-e2e-commands) 'spark.edit)
+                (equal (plist-get (aref (cdar spark-e2e-commands) 0) :range)
+                       '(:start (:line 2 :character 0) :end (:line 5 :character 0))))
+     (spark-e2e-fail "commands executed: %S" spark-e2e-commands))
    (unless (spark-e2e-wait (lambda () (equal (spark-e2e-line 4) "  return xs.reduce((s, x) => s + x, 0);")) 10)
      (spark-e2e-fail "Improve selection: buffer is\n%s" (buffer-string)))
    (unless (equal (spark-e2e-line 5) "}")
