@@ -2,7 +2,8 @@
 // the Spark client in step with the settings (connections open at initialize, warm before the first request).
 import { MessageType, ShowMessageNotification, TextDocuments, type Connection, type InitializeResult } from 'vscode-languageserver';
 import { TextDocument } from 'vscode-languageserver-textdocument';
-import { DEFAULT_CONFIG, resolveEndpoint, type Config } from './config/schema.js';
+import { DEFAULT_CONFIG, insecureEndpoint, resolveBaseUrl, type Config } from './config/schema.js';
+import { resolveApiKey, type KeyResult, type KeySource } from './credentials.js';
 import { negotiate, serverCapabilities } from './lsp/capabilities.js';
 import { registerCodeActions } from './lsp/code-actions.js';
 import { registerCommands } from './lsp/commands.js';
@@ -10,6 +11,7 @@ import { registerCompletion } from './lsp/completion.js';
 import { Settings } from './lsp/configuration.js';
 import type { Logger, ServerContext } from './lsp/context.js';
 import { registerInlineCompletion } from './lsp/inline-completion.js';
+import { trackWorkspaceFolders } from './lsp/workspace.js';
 import { LatestWins } from './scheduling/latest-wins.js';
 import type { SparkClient, SparkClientOptions, SparkStatus } from './spark/api.js';
 import { createSparkClient } from './spark/client.js';
@@ -27,15 +29,19 @@ export interface ServerOptions {
 
 export interface Server {
   readonly context: ServerContext;
+  /** Resolves once the Spark client matches the current settings (or the reason there is none is known). */
+  settled(): Promise<void>;
   /** Closes the Spark client at once. */
   dispose(): void;
 }
 
 const LEVELS = { error: 0, warn: 1, info: 2, debug: 3 } as const;
 
+const NO_KEY_MESSAGE =
+  'Spark: OPENAI_API_KEY is not set, so spark-lsp offers nothing. Set it in the environment the editor starts spark-lsp from (or spark.apiKeyCommand), or start spark-lsp with --sim to try the bundled simulator.';
+
 export function createServer(connection: Connection, options: ServerOptions): Server {
   const documents = new TextDocuments(TextDocument);
-  const shown = new Set<string>();
   let config: Config = DEFAULT_CONFIG;
   const enabled = (level: keyof typeof LEVELS) => LEVELS[level] <= LEVELS[config.logLevel];
   const log: Logger = {
@@ -44,12 +50,18 @@ export function createServer(connection: Connection, options: ServerOptions): Se
     info: (m) => enabled('info') && connection.console.info(m),
     debug: (m) => enabled('debug') && connection.console.log(m),
   };
+  // Messages wait for `initialized`: the protocol lets a server speak only after its initialize answer.
+  let initialized = false;
+  const early: [MessageType, string][] = [];
+  const send = (type: MessageType, message: string) =>
+    connection.sendNotification(ShowMessageNotification.type, { type, message }).catch(() => undefined);
   const ctx: ServerContext = {
     connection,
     documents,
     log,
     latest: new LatestWins(),
     negotiated: negotiate({}),
+    workspaceFolders: [],
     get config() {
       return config;
     },
@@ -58,10 +70,12 @@ export function createServer(connection: Connection, options: ServerOptions): Se
     },
     spark: new SparkError(SparkErrorCode.Closed, 'spark-lsp is not initialized yet'),
     showMessage(type, message) {
-      connection.sendNotification(ShowMessageNotification.type, { type, message }).catch(() => undefined);
+      if (initialized) void send(type, message);
+      else early.push([type, message]);
     },
   };
-  /** Shows a message once per process for a given key (a status that persists is said once). */
+  const shown = new Set<string>();
+  /** A status that persists is said once per process. */
   const showOnce = (key: string, type: MessageType, message: string) => {
     if (shown.has(key)) return;
     shown.add(key);
@@ -69,40 +83,58 @@ export function createServer(connection: Connection, options: ServerOptions): Se
   };
 
   let sparkKey = '';
+  let generation = 0;
+  let settling: Promise<void> = Promise.resolve();
   const rebuildSpark = () => {
-    const endpoint = options.simulator ?? resolveEndpoint(config, options.env);
-    const key = JSON.stringify([endpoint.baseUrl, endpoint.apiKey ?? '', config.model, config.transport, config.poolSize, config.lanesPerConnection, config.reasoningEffort]);
-    if (key === sparkKey) return;
-    sparkKey = key;
-    const previous = ctx.spark;
-    if (!(previous instanceof Error)) void previous.close();
-    if (!endpoint.apiKey) {
-      ctx.spark = new SparkError(SparkErrorCode.NoApiKey, 'OPENAI_API_KEY is not set');
-      return;
-    }
-    const client = (options.createSpark ?? createSparkClient)({
-      baseUrl: endpoint.baseUrl,
-      apiKey: endpoint.apiKey,
-      model: config.model,
-      poolSize: config.poolSize,
-      lanesPerConnection: config.lanesPerConnection,
-      transport: config.transport,
-      rotateAfterMs: 55 * 60_000,
-      heartbeatMs: 15_000,
-      websocketRetryMs: 5 * 60_000,
-      reasoningEffort: config.reasoningEffort ?? undefined,
-      log: (level, message) => log[level](message),
-    });
-    client.onStatus((status) => reportStatus(status));
-    ctx.spark = client;
+    const mine = ++generation;
+    settling = (async () => {
+      const baseUrl = options.simulator?.baseUrl ?? resolveBaseUrl(config, options.env);
+      const key: KeyResult = options.simulator
+        ? { key: options.simulator.apiKey, source: 'setting' }
+        : await resolveApiKey(config, options.env);
+      if (mine !== generation) return;
+      const identity = JSON.stringify([baseUrl, key.key ?? '', config.model, config.transport, config.poolSize, config.lanesPerConnection, config.reasoningEffort, config.allowInsecureTransport]);
+      if (identity === sparkKey) return;
+      sparkKey = identity;
+      const previous = ctx.spark;
+      if (!(previous instanceof Error)) void previous.close();
+      const insecure = insecureEndpoint(baseUrl, config.allowInsecureTransport);
+      if (insecure) {
+        ctx.spark = new SparkError(SparkErrorCode.InsecureEndpoint, insecure);
+        showOnce(`insecure:${baseUrl}`, MessageType.Error, `Spark: ${insecure}.`);
+        return;
+      }
+      if (key.key === undefined) {
+        ctx.spark = new SparkError(SparkErrorCode.NoApiKey, key.problem);
+        if (config.apiKeyCommand) showOnce(`key-command:${key.problem}`, MessageType.Error, `Spark: ${key.problem}; no API key.`);
+        else showOnce('no-key', MessageType.Warning, NO_KEY_MESSAGE);
+        return;
+      }
+      const client = (options.createSpark ?? createSparkClient)({
+        baseUrl,
+        apiKey: key.key,
+        model: config.model,
+        poolSize: config.poolSize,
+        lanesPerConnection: config.lanesPerConnection,
+        transport: config.transport,
+        rotateAfterMs: 55 * 60_000,
+        heartbeatMs: 15_000,
+        websocketRetryMs: 5 * 60_000,
+        reasoningEffort: config.reasoningEffort ?? undefined,
+        log: (level, message) => log[level](message),
+      });
+      client.onStatus((status) => reportStatus(status, key.source));
+      ctx.spark = client;
+    })();
   };
-  const reportStatus = (status: SparkStatus) => {
+  const reportStatus = (status: SparkStatus, source: KeySource) => {
+    const where = { setting: 'spark.apiKey', command: 'spark.apiKeyCommand', environment: 'OPENAI_API_KEY' }[source];
     switch (status.kind) {
       case 'ready':
         log.info(`connected to ${options.simulator ? 'spark-sim' : 'Spark'} over ${status.transport}`);
         break;
       case 'auth-failed':
-        showOnce('auth', MessageType.Error, `Spark: the API key was refused (${status.message}). Check OPENAI_API_KEY.`);
+        showOnce('auth', MessageType.Error, `Spark: the API key was refused (${status.message}). Check ${where}.`);
         break;
       case 'unreachable':
         showOnce('unreachable', MessageType.Warning, `Spark: the endpoint is unreachable (${status.message}); retrying in the background.`);
@@ -117,16 +149,18 @@ export function createServer(connection: Connection, options: ServerOptions): Se
 
   connection.onInitialize((params): InitializeResult => {
     ctx.negotiated = negotiate(params.capabilities);
+    ctx.workspaceFolders = (params.workspaceFolders ?? (params.rootUri ? [{ uri: params.rootUri, name: 'root' }] : [])).map((f) => f.uri);
     settings.initialize(params.initializationOptions);
     return { capabilities: serverCapabilities(), serverInfo: { name: 'spark-lsp', version: VERSION } };
   });
 
   connection.onInitialized(() => {
+    initialized = true;
     if (options.simulator) {
       ctx.showMessage(MessageType.Info, `spark-lsp: running against the bundled simulator (spark-sim at ${options.simulator.baseUrl}); answers are synthetic, not from a model.`);
-    } else if (ctx.spark instanceof SparkError && ctx.spark.code === SparkErrorCode.NoApiKey) {
-      showOnce('no-key', MessageType.Warning, 'Spark: OPENAI_API_KEY is not set, so spark-lsp offers nothing. Set it in the environment the editor starts spark-lsp from, or start spark-lsp with --sim to try the bundled simulator.');
     }
+    for (const [type, message] of early.splice(0)) void send(type, message);
+    if (ctx.negotiated.workspaceFolders) trackWorkspaceFolders(ctx);
     void settings.listen();
   });
 
@@ -143,6 +177,12 @@ export function createServer(connection: Connection, options: ServerOptions): Se
 
   return {
     context: ctx,
+    settled: async () => {
+      for (let seen = -1; seen !== generation; ) {
+        seen = generation;
+        await settling;
+      }
+    },
     dispose() {
       ctx.latest.abortAll();
       if (!(ctx.spark instanceof Error)) ctx.spark.destroy();

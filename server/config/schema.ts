@@ -10,8 +10,14 @@ export const ConfigSchema = z.strictObject({
   model: z.string().min(1).default(DEFAULT_MODEL),
   /** API base URL; null means $OPENAI_BASE_URL, else https://api.openai.com/v1. */
   baseUrl: z.url({ protocol: /^(https?|wss?)$/ }).nullable().default(null),
-  /** API key; null means $OPENAI_API_KEY. Prefer the environment: settings files get shared. */
+  /** API key; null means apiKeyCommand, then $OPENAI_API_KEY. Prefer those: settings files get shared. */
   apiKey: z.string().min(1).nullable().default(null),
+  /** A shell command that prints the API key (e.g. from a password manager); null means none. */
+  apiKeyCommand: z.string().min(1).nullable().default(null),
+  /** Allow plaintext http:// or ws:// to a host that is not loopback (the key would travel unencrypted). */
+  allowInsecureTransport: z.boolean().default(false),
+  /** Globs of files never sent to the model nor completed, besides the built-in .env*, *.pem, *.key, id_rsa*. */
+  exclude: z.array(z.string().min(1).max(500)).max(200).default([]),
   /** 'auto' uses WebSockets and falls back to HTTP/SSE; 'websocket' or 'http' force one. */
   transport: z.enum(['auto', 'websocket', 'http']).default('auto'),
   /** Persistent WebSocket connections kept warm. */
@@ -78,19 +84,28 @@ export function applySettings(previous: Config, raw: unknown): ConfigUpdate {
   return { config: previous, warnings };
 }
 
-export interface Endpoint {
-  baseUrl: string;
-  apiKey: string | undefined;
+/** The API base URL: the setting, else $OPENAI_BASE_URL, else the default; without a trailing slash. */
+export function resolveBaseUrl(config: Config, env: NodeJS.ProcessEnv): string {
+  const fromEnv = env.OPENAI_BASE_URL?.trim();
+  return (config.baseUrl ?? (fromEnv ? fromEnv : DEFAULT_BASE_URL)).replace(/\/+$/, '');
 }
 
-/** Settings win over the environment; the environment wins over the default. */
-export function resolveEndpoint(config: Config, env: NodeJS.ProcessEnv): Endpoint {
-  const fromEnv = env.OPENAI_BASE_URL?.trim();
-  const key = config.apiKey ?? env.OPENAI_API_KEY?.trim();
-  return {
-    baseUrl: (config.baseUrl ?? (fromEnv ? fromEnv : DEFAULT_BASE_URL)).replace(/\/+$/, ''),
-    apiKey: key ? key : undefined,
-  };
+/** Why an endpoint must not be used, or undefined: plaintext is only for loopback unless explicitly allowed. */
+export function insecureEndpoint(baseUrl: string, allowInsecure: boolean): string | undefined {
+  let url: URL;
+  try {
+    url = new URL(baseUrl);
+  } catch {
+    return `${JSON.stringify(baseUrl)} is not a URL`;
+  }
+  const plaintext = url.protocol === 'http:' || url.protocol === 'ws:';
+  if (!plaintext || allowInsecure || isLoopback(url.hostname)) return undefined;
+  return `plaintext ${url.protocol}//${url.host} would send the API key unencrypted; use https, or set spark.allowInsecureTransport`;
+}
+
+function isLoopback(hostname: string): boolean {
+  const host = hostname.replace(/^\[|\]$/g, '').toLowerCase();
+  return host === 'localhost' || host.endsWith('.localhost') || host === '::1' || /^127(\.\d{1,3}){3}$/.test(host);
 }
 
 /** Every accepted setting as a dotted path (for docs and client config checks). */

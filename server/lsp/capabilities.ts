@@ -23,6 +23,8 @@ export interface Negotiated {
   configuration: boolean;
   /** The client registers for workspace/didChangeConfiguration dynamically. */
   configurationChangeRegistration: boolean;
+  /** The client reports workspace folders and their changes. */
+  workspaceFolders: boolean;
 }
 
 export function negotiate(client: ClientCapabilities): Negotiated {
@@ -35,6 +37,7 @@ export function negotiate(client: ClientCapabilities): Negotiated {
     workDoneProgress: client.window?.workDoneProgress === true,
     configuration: client.workspace?.configuration === true,
     configurationChangeRegistration: client.workspace?.didChangeConfiguration?.dynamicRegistration === true,
+    workspaceFolders: client.workspace?.workspaceFolders === true,
   };
 }
 
@@ -48,5 +51,6 @@ export function serverCapabilities(): ServerCapabilities {
       resolveProvider: true,
     },
     executeCommandProvider: { commands: [...COMMANDS] },
+    workspace: { workspaceFolders: { supported: true, changeNotifications: true } },
   };
 }

@@ -11,15 +11,41 @@ import {
   type Range,
 } from 'vscode-languageserver';
 import type { TextDocument } from 'vscode-languageserver-textdocument';
+import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
+import { SparkError, SparkErrorCode } from '../spark/errors.js';
 import { findInstructionComment } from '../context/instruction-comment.js';
 import { Command } from './commands.js';
 import type { ServerContext } from './context.js';
 import { computeEdit, EditTargetSchema, type DiagnosticInput, type EditTarget } from './edit-flow.js';
 import { explicitly } from './outcome.js';
+import { mayUse } from './workspace.js';
 
-/** Marks `data` as ours; resolve ignores anything without it. */
-const DataSchema = EditTargetSchema.extend({ spark: z.literal(1), version: z.int() });
+/** Marks `data` as ours; resolve ignores anything without it. `sig` proves this process issued it. */
+const DataSchema = EditTargetSchema.extend({ spark: z.literal(1), version: z.int(), sig: z.string() });
+
+/** Per-process key for signing action data, so forged `data` cannot point an edit anywhere else. */
+const SECRET = randomBytes(32);
+
+function sign(target: EditTarget): string {
+  return createHmac('sha256', SECRET).update(canonical(target)).digest('base64url');
+}
+
+function signedBy(target: EditTarget, sig: string): boolean {
+  const expected = Buffer.from(sign(target));
+  const given = Buffer.from(sig);
+  return expected.length === given.length && timingSafeEqual(expected, given);
+}
+
+/** JSON with keys in sorted order, so equal values sign equally whatever order a client keeps keys in. */
+function canonical(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
+  if (value && typeof value === 'object') {
+    const entries = Object.entries(value).filter(([, v]) => v !== undefined).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonical(v)}`).join(',')}}`;
+  }
+  return JSON.stringify(value);
+}
 
 const MAX_FIXES = 5;
 /** How far below an instruction comment its block may reach when no selection bounds it. */
@@ -38,12 +64,15 @@ export function registerCodeActions(ctx: ServerContext): void {
 export function listActions(ctx: ServerContext, params: CodeActionParams): CodeAction[] {
   const doc = ctx.documents.get(params.textDocument.uri);
   const { resolveEdit, applyEdit } = ctx.negotiated;
-  if (!doc || ctx.spark instanceof Error || (!resolveEdit && !applyEdit)) return [];
+  if (!doc || ctx.spark instanceof Error || (!resolveEdit && !applyEdit) || !mayUse(ctx, doc.uri)) return [];
   const wants = (kind: string) => !params.context.only || params.context.only.some((k) => kind === k || kind.startsWith(`${k}.`));
   const uri = doc.uri;
   const offer = (title: string, kind: string, target: EditTarget, diagnostics?: Diagnostic[]): CodeAction => {
     const action: CodeAction = { title, kind, ...(diagnostics ? { diagnostics } : {}) };
-    if (resolveEdit) action.data = { spark: 1, ...target, version: doc.version };
+    if (resolveEdit) {
+      const versioned = { ...target, version: doc.version };
+      action.data = { spark: 1, ...versioned, sig: sign(versioned) };
+    }
     else action.command = { title, command: Command.Edit, arguments: [{ ...target, version: doc.version }] };
     return action;
   };
@@ -79,8 +108,11 @@ export function listActions(ctx: ServerContext, params: CodeActionParams): CodeA
 export async function resolveAction(ctx: ServerContext, action: CodeAction, token: CancellationToken): Promise<CodeAction> {
   const data = DataSchema.safeParse(action.data);
   if (!data.success || action.edit) return action;
-  const { spark: _, ...target } = data.data;
+  const { spark: _, sig, ...target } = data.data;
   return explicitly(ctx, action.title, async () => {
+    if (!signedBy(target, sig)) {
+      throw new SparkError(SparkErrorCode.BadArgument, 'this action was not offered by this spark-lsp process; ask for code actions again');
+    }
     const computed = await computeEdit(ctx, target, token);
     return { ...action, edit: computed.edit };
   });

@@ -22,6 +22,8 @@ export interface ServerContext {
   readonly latest: LatestWins;
   negotiated: Negotiated;
   config: Config;
+  /** URIs of the workspace folders the client named (empty: none named). */
+  workspaceFolders: string[];
   /** The Spark client, or the reason there is none (e.g. no API key). */
   spark: SparkClient | SparkError;
   /** Sends window/showMessage (a notification: a request would block some headless clients). */

@@ -12,6 +12,7 @@ import { Priority } from '../spark/api.js';
 import { SparkError, SparkErrorCode } from '../spark/errors.js';
 import type { ServerContext } from './context.js';
 import { promptPath } from './uri.js';
+import { ensureMayUse } from './workspace.js';
 
 const PositionSchema = z.object({ line: z.int().min(0), character: z.int().min(0) });
 export const RangeSchema = z.object({ start: PositionSchema, end: PositionSchema });
@@ -53,6 +54,7 @@ export async function computeEdit(ctx: ServerContext, target: EditTarget, token:
   if (spark instanceof Error) throw spark;
   const doc = ctx.documents.get(target.uri);
   if (!doc) throw new SparkError(SparkErrorCode.BadArgument, `${target.uri} is not open in the editor`);
+  ensureMayUse(ctx, target.uri);
   if (target.version !== undefined && target.version !== doc.version) {
     throw new SparkError(SparkErrorCode.Stale, `${promptPath(target.uri)} changed since the action was offered; run it again`);
   }

@@ -31,9 +31,15 @@ function report(ctx: ServerContext, what: string, e: SparkError): ResponseError<
   if (e.code === SparkErrorCode.Cancelled) {
     return new ResponseError(LSPErrorCodes.RequestCancelled, `${what} was cancelled`, { code: e.code });
   }
-  const message = `Spark: ${what} failed: ${e.message}`;
+  const message = `Spark: ${what} failed: ${e.message}${e.code === SparkErrorCode.RateLimited ? ` (${waitAdvice(e.retryAfterMs)})` : ''}`;
   ctx.log.warn(`${message} (${e.code})`);
   ctx.showMessage(e.code === SparkErrorCode.Stale ? MessageType.Warning : MessageType.Error, message);
   const rpcCode = e.code === SparkErrorCode.BadArgument ? ErrorCodes.InvalidParams : LSPErrorCodes.RequestFailed;
   return new ResponseError(rpcCode, message, { code: e.code });
+}
+
+/** The service's retry-after, in whole seconds, is what the user needs to know about a rate limit. */
+function waitAdvice(retryAfterMs: number | undefined): string {
+  if (retryAfterMs === undefined) return 'rate limited; try again shortly';
+  return `rate limited; try again in ${Math.max(1, Math.ceil(retryAfterMs / 1000))} s`;
 }

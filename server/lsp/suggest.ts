@@ -7,6 +7,7 @@ import { parseCompletion } from '../context/parse.js';
 import { Priority } from '../spark/api.js';
 import type { ServerContext } from './context.js';
 import { promptPath } from './uri.js';
+import { mayUse } from './workspace.js';
 
 export interface Suggestion {
   /** The document as the request saw it (positions in the answer refer to it). */
@@ -28,7 +29,7 @@ export async function suggest(
 ): Promise<Suggestion | undefined> {
   const spark = ctx.spark;
   const doc = ctx.documents.get(uri);
-  if (!doc || spark instanceof Error) return undefined;
+  if (!doc || spark instanceof Error || !mayUse(ctx, uri)) return undefined;
   const snapshot = TextDocument.create(uri, doc.languageId, doc.version, doc.getText());
   const text = snapshot.getText();
   const offset = snapshot.offsetAt(position);

@@ -30,6 +30,10 @@ export const SparkErrorCode = {
   EmptyAnswer: 'SPARK_ERR_EMPTY_ANSWER',
   /** The client is closed. */
   Closed: 'SPARK_ERR_CLOSED',
+  /** The endpoint is plaintext and not on loopback, and insecure transport was not allowed. */
+  InsecureEndpoint: 'SPARK_ERR_INSECURE_ENDPOINT',
+  /** The document matches a content exclusion (.env*, *.pem, … or spark.exclude); nothing is sent. */
+  Excluded: 'SPARK_ERR_EXCLUDED',
 } as const;
 
 export type SparkErrorCode = (typeof SparkErrorCode)[keyof typeof SparkErrorCode];

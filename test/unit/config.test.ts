@@ -1,7 +1,7 @@
 // The settings schema: defaults, layered validation that keeps the last good config, endpoint resolution.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { applySettings, DEFAULT_CONFIG, resolveEndpoint } from '../../server/config/schema.js';
+import { applySettings, DEFAULT_CONFIG, insecureEndpoint, resolveBaseUrl } from '../../server/config/schema.js';
 
 test('defaults match the fixed contract', () => {
   assert.equal(DEFAULT_CONFIG.model, 'gpt-5.3-codex-spark');
@@ -39,11 +39,31 @@ test('null or missing settings change nothing', () => {
   assert.deepEqual(applySettings(DEFAULT_CONFIG, undefined), { config: DEFAULT_CONFIG, warnings: [] });
 });
 
-test('the endpoint comes from settings, then the environment, then the default', () => {
-  const env = { OPENAI_API_KEY: ' sk-env ', OPENAI_BASE_URL: 'http://127.0.0.1:9/v1/' };
-  assert.deepEqual(resolveEndpoint(DEFAULT_CONFIG, env), { baseUrl: 'http://127.0.0.1:9/v1', apiKey: 'sk-env' });
-  assert.deepEqual(resolveEndpoint(DEFAULT_CONFIG, {}), { baseUrl: 'https://api.openai.com/v1', apiKey: undefined });
-  const set = applySettings(DEFAULT_CONFIG, { baseUrl: 'https://proxy.example/v1', apiKey: 'sk-set' }).config;
-  assert.deepEqual(resolveEndpoint(set, env), { baseUrl: 'https://proxy.example/v1', apiKey: 'sk-set' });
-  assert.equal(resolveEndpoint(DEFAULT_CONFIG, { OPENAI_API_KEY: '  ' }).apiKey, undefined);
+test('the base URL comes from settings, then the environment, then the default', () => {
+  const env = { OPENAI_BASE_URL: 'http://127.0.0.1:9/v1/' };
+  assert.equal(resolveBaseUrl(DEFAULT_CONFIG, env), 'http://127.0.0.1:9/v1');
+  assert.equal(resolveBaseUrl(DEFAULT_CONFIG, {}), 'https://api.openai.com/v1');
+  assert.equal(resolveBaseUrl(DEFAULT_CONFIG, { OPENAI_BASE_URL: '  ' }), 'https://api.openai.com/v1');
+  const set = applySettings(DEFAULT_CONFIG, { baseUrl: 'https://proxy.example/v1' }).config;
+  assert.equal(resolveBaseUrl(set, env), 'https://proxy.example/v1');
+});
+
+test('plaintext endpoints are refused unless on loopback or explicitly allowed', () => {
+  const table: [string, boolean, RegExp | undefined][] = [
+    ['https://api.openai.com/v1', false, undefined],
+    ['wss://api.openai.com/v1', false, undefined],
+    ['http://127.0.0.1:8787/v1', false, undefined],
+    ['http://127.3.4.5/v1', false, undefined],
+    ['http://localhost:8787/v1', false, undefined],
+    ['http://[::1]:8787/v1', false, undefined],
+    ['http://proxy.internal/v1', false, /plaintext http:\/\/proxy\.internal.*spark\.allowInsecureTransport/],
+    ['ws://10.0.0.2:80/v1', false, /plaintext ws:/],
+    ['http://127.0.0.1.example.com/v1', false, /plaintext/],
+    ['http://proxy.internal/v1', true, undefined],
+  ];
+  for (const [url, allow, expected] of table) {
+    const problem = insecureEndpoint(url, allow);
+    if (expected) assert.match(problem ?? '', expected, url);
+    else assert.equal(problem, undefined, url);
+  }
 });
