@@ -221,7 +221,8 @@ export class SparkPool {
     } catch (e) {
       const err = e instanceof SparkError ? e : new SparkError(SparkErrorCode.Connection, String(e), { cause: e });
       if (err.code === SparkErrorCode.Auth) this.failAuth(err.message);
-      else if (err.code === SparkErrorCode.Connection && this.mode === 'http') this.status({ kind: 'unreachable', message: err.message });
+      // Only a request that got no answer at all means the endpoint is down (a cut stream carries its status).
+      else if (err.code === SparkErrorCode.Connection && err.status === undefined && this.mode === 'http') this.status({ kind: 'unreachable', message: err.message });
       if (!job.sink.settled) job.sink.onError(err, false, undefined);
     } finally {
       this.httpInFlight--;

@@ -34,6 +34,8 @@ export async function httpGenerate(req: HttpRequest): Promise<ResponseOutcome> {
   const onAbort = (): void => ctrl.abort();
   req.signal.addEventListener('abort', onAbort, { once: true });
   if (req.signal.aborted) ctrl.abort();
+  // Set once the endpoint answered: a connection lost after that is a cut stream, not an unreachable endpoint.
+  let answered: number | undefined;
   try {
     const res = await fetch(responsesUrl(req.baseUrl), {
       method: 'POST',
@@ -48,14 +50,18 @@ export async function httpGenerate(req: HttpRequest): Promise<ResponseOutcome> {
     });
     if (!res.ok) throw await httpStatusError(res);
     if (res.body === null) throw new SparkError(SparkErrorCode.Protocol, `HTTP ${res.status} without a body`);
+    answered = res.status;
     return await readSse(res.body, req.onText);
   } catch (e) {
-    if (e instanceof SparkError) throw e;
+    if (e instanceof SparkError) {
+      if (e.code !== SparkErrorCode.Connection || e.status !== undefined || answered === undefined) throw e;
+      throw new SparkError(e.code, e.message, { status: answered, cause: e });
+    }
     if (timedOut) throw new SparkError(SparkErrorCode.Timeout, 'HTTP response did not finish before its deadline');
     if (req.signal.aborted) throw new SparkError(SparkErrorCode.Cancelled, 'request cancelled');
     const cause = (e as { cause?: { code?: string; message?: string } }).cause;
     const detail = cause?.code ?? cause?.message ?? (e as Error).message;
-    throw new SparkError(SparkErrorCode.Connection, `HTTP request to ${responsesUrl(req.baseUrl)} failed: ${detail}`, { cause: e });
+    throw new SparkError(SparkErrorCode.Connection, `HTTP request to ${responsesUrl(req.baseUrl)} failed: ${detail}`, { cause: e, status: answered });
   } finally {
     clearTimeout(timer);
     req.signal.removeEventListener('abort', onAbort);
