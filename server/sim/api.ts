@@ -102,6 +102,8 @@ export interface RecordedCreate {
   bytes: number;
   /** Headers of the upgrade or POST, with the authorization value redacted. */
   headers: Record<string, string>;
+  /** Id of the response the simulator started for this create; unset when it was rejected. */
+  responseId?: string;
 }
 
 export interface SimStats {

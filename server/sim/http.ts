@@ -169,7 +169,10 @@ export async function handleResponsesPost(core: SimCore, req: IncomingMessage, r
       res.end(payload);
     };
   }
-  const run = new ResponseRun(core, { id: newId('resp'), body, reply, fault, inputTokens, cachedTokens: 0 }, sink, onEnd);
+  const responseId = newId('resp');
+  const recorded = core.stats.creates[index - 1];
+  if (recorded !== undefined) recorded.responseId = responseId;
+  const run = new ResponseRun(core, { id: responseId, body, reply, fault, inputTokens, cachedTokens: 0 }, sink, onEnd);
   res.on('close', () => {
     if (!finished) run.cancel();
   });

@@ -308,6 +308,8 @@ export class SimConnection {
     const reply = generate ? resolveReply(this.core, request) : undefined;
     const inputTokens = cachedTokens + countTokens((request.instructions ?? '') + request.inputText);
     const id = newId('resp');
+    const recorded = this.core.stats.creates[create.index - 1];
+    if (recorded !== undefined) recorded.responseId = id;
     const sink: RunSink = {
       send: (event) => this.sendJson(streamId === undefined ? event : { ...event, stream_id: streamId }),
       sendRaw: (text) => this.sendText(text),

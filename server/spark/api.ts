@@ -28,6 +28,27 @@ export interface GenerateRequest {
   signal?: AbortSignal;
   /** Called with the full text generated so far, after each delta. Must not throw. */
   onText?: (textSoFar: string) => void;
+  /**
+   * Chain from the warm context of `warm.key` (see SparkClient.warm) when it is ready: the request then runs
+   * on the connection holding that context, forks from its warm-up with `previous_response_id`, and sends
+   * `input` as the only new item. When the context is missing, not ready, or the service lost it
+   * (`previous_response_not_found`), `warm.fullInput` is sent instead, without chaining (once).
+   */
+  warm?: { key: string; fullInput: string };
+  /** `prompt_cache_key` to send (stable per document, so the provider's prompt cache keeps hitting). */
+  promptCacheKey?: string;
+}
+
+export interface WarmRequest {
+  /** Identity of the context (a document URI); one warm context per key. */
+  key: string;
+  /** The instructions later requests will send (part of the cached prefix). */
+  instructions: string;
+  /** The stable context (e.g. the whole file), sent once as the warm-up's input. */
+  context: string;
+  promptCacheKey?: string;
+  /** Absolute deadline (Date.now() ms) for the warm-up itself. */
+  deadline: number;
 }
 
 export interface Usage {
@@ -86,6 +107,10 @@ export interface SparkStats {
   queued: number;
   /** Requests served over HTTP/SSE. */
   httpRequests: number;
+  /** Warm contexts held now, and requests that chained from one / fell back to the full input. */
+  warmContexts: number;
+  chained: number;
+  chainFallbacks: number;
   transport: 'websocket' | 'http';
 }
 
@@ -97,6 +122,14 @@ export type SparkStatus =
 
 export interface SparkClient {
   generate(request: GenerateRequest): Promise<GenerateResult>;
+  /**
+   * Sends a `generate: false` warm-up carrying `context` for `key` on a lane reserved for that key, replacing
+   * the key's previous warm context. Resolves when the warm-up completed (true) or could not be made
+   * (false: HTTP fallback, no free context lane, a failure); never rejects. Background priority.
+   */
+  warm(request: WarmRequest): Promise<boolean>;
+  /** Drops the warm context of `key` (document closed); its lane becomes free for another key. */
+  forget(key: string): void;
   stats(): SparkStats;
   /** Status changes worth telling the user about (each reported once per change). */
   onStatus(listener: (status: SparkStatus) => void): () => void;

@@ -5,8 +5,11 @@
 // Invariants: each generate() settles exactly once; its deadline timer and abort listener are removed
 // when it settles; a request is retried at most once (lost socket, connection limit,
 // previous_response_not_found), on another connection when one is free, and only before its deadline.
+// A request with `warm` forks from its key's warm context when the pool finds it ready (only `input` is
+// sent); a retry after a chained attempt never chains again and sends `warm.fullInput` (a chain fallback
+// when the service lost the context). Unchained attempts of such a request always send `fullInput`.
 
-import type { GenerateRequest, GenerateResult, SparkClient, SparkClientOptions, SparkStatus } from './api.js';
+import type { GenerateRequest, GenerateResult, SparkClient, SparkClientOptions, SparkStatus, WarmRequest } from './api.js';
 import { SparkError, SparkErrorCode } from './errors.js';
 import { SparkPool, type AttemptSink } from './pool.js';
 import type { SparkConnection } from './connection.js';
@@ -69,6 +72,7 @@ export function createSparkClient(options: SparkClientOptions): SparkClient {
         websocketRetryMs: options.websocketRetryMs,
         graceMs: options.deadlineGraceMs ?? DEFAULT_DEADLINE_GRACE_MS,
         log,
+        warmFrame: (req, streamId) => warmFrame(req, streamId),
         onStatus: (status) => {
           for (const listener of [...listeners]) {
             try {
@@ -85,6 +89,8 @@ export function createSparkClient(options: SparkClientOptions): SparkClient {
   class Call {
     settled = false;
     retried = false;
+    /** Set after a chained attempt failed: further attempts send the full input. */
+    noChain = false;
     readonly ctrl = new AbortController();
     private timer: NodeJS.Timeout | undefined;
     private readonly onAbort = (): void => this.fail(new SparkError(SparkErrorCode.Cancelled, 'request cancelled'));
@@ -136,10 +142,14 @@ export function createSparkClient(options: SparkClientOptions): SparkClient {
           }
         },
         onDone: (outcome, transport) => call.succeed(outcome, transport),
-        onError: (error, retryable, failedOn) => {
+        onError: (error, retryable, failedOn, chained) => {
           if (call.settled) return;
           if (retryable && !call.retried && Date.now() < call.req.deadline && !closed) {
             call.retried = true;
+            if (chained) {
+              call.noChain = true;
+              if (error.upstreamCode === 'previous_response_not_found') pool!.noteChainFallback();
+            }
             log('info', `spark client: retrying once after: ${error.message}`);
             call.attempt(failedOn);
             return;
@@ -154,25 +164,46 @@ export function createSparkClient(options: SparkClientOptions): SparkClient {
         avoid,
         signal: this.ctrl.signal,
         sink,
-        wsFrame: (streamId) => wsFrame(this.req, streamId),
+        warmKey: this.noChain ? undefined : this.req.warm?.key,
+        wsFrame: (streamId, previousResponseId) => wsFrame(this.req, streamId, previousResponseId),
         httpBody: () => httpBody(this.req),
       });
     }
   }
 
-  const input = (req: GenerateRequest) => [{ type: 'message', role: 'user', content: [{ type: 'input_text', text: req.input }] }];
+  const userMessage = (text: string) => [{ type: 'message', role: 'user', content: [{ type: 'input_text', text }] }];
+  /** Unchained, a warm request carries its whole context; chained, only what is new. */
+  const fullText = (req: GenerateRequest): string => req.warm?.fullInput ?? req.input;
+  const cacheKey = (key: string | undefined) => (key === undefined ? {} : { prompt_cache_key: key });
 
-  function wsFrame(req: GenerateRequest, streamId: string): string {
+  function wsFrame(req: GenerateRequest, streamId: string, previousResponseId: string | undefined): string {
     return JSON.stringify({
       type: 'response.create',
       model: options.model,
       store: false,
       stream_id: streamId,
+      ...(previousResponseId === undefined ? {} : { previous_response_id: previousResponseId }),
       instructions: req.instructions,
-      input: input(req),
+      input: userMessage(previousResponseId === undefined ? fullText(req) : req.input),
       max_output_tokens: req.maxOutputTokens,
       ...(reasoning === undefined ? {} : { reasoning }),
       text: { format: { type: 'text' } },
+      ...cacheKey(req.promptCacheKey),
+    });
+  }
+
+  /** A fresh conversation on the key's context lane (no previous_response_id): the new context replaces the old. */
+  function warmFrame(req: WarmRequest, streamId: string): string {
+    return JSON.stringify({
+      type: 'response.create',
+      generate: false,
+      model: options.model,
+      store: false,
+      stream_id: streamId,
+      instructions: req.instructions,
+      input: userMessage(req.context),
+      ...(reasoning === undefined ? {} : { reasoning }),
+      ...cacheKey(req.promptCacheKey),
     });
   }
 
@@ -182,10 +213,11 @@ export function createSparkClient(options: SparkClientOptions): SparkClient {
       store: false,
       stream: true,
       instructions: req.instructions,
-      input: input(req),
+      input: userMessage(fullText(req)),
       max_output_tokens: req.maxOutputTokens,
       ...(reasoning === undefined ? {} : { reasoning }),
       text: { format: { type: 'text' } },
+      ...cacheKey(req.promptCacheKey),
     };
   }
 
@@ -199,6 +231,16 @@ export function createSparkClient(options: SparkClientOptions): SparkClient {
         new Call(req, resolve, reject).attempt(undefined);
       });
     },
+    warm(req: WarmRequest): Promise<boolean> {
+      if (closed || pool === undefined || !(req.deadline > Date.now())) return Promise.resolve(false);
+      return pool.warm(req).catch((e: unknown) => {
+        log('error', `spark client: warm-up of ${req.key} failed: ${(e as Error).message}`);
+        return false;
+      });
+    },
+    forget(key: string): void {
+      pool?.forget(key);
+    },
     stats() {
       return (
         pool?.stats() ?? {
@@ -208,6 +250,9 @@ export function createSparkClient(options: SparkClientOptions): SparkClient {
           inFlight: 0,
           queued: 0,
           httpRequests: 0,
+          warmContexts: 0,
+          chained: 0,
+          chainFallbacks: 0,
           transport: options.transport === 'http' ? 'http' : 'websocket',
         }
       );

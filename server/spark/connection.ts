@@ -2,8 +2,13 @@
 // Knows nothing of queues, retries or LSP; the pool decides what to do when a connection ends.
 //
 // States: connecting -> open -> (retiring) -> closed. Invariants:
-// - Lane names come from a fixed set `l0..l{lanes-1}` (the service allows 32 distinct names per
-//   connection lifetime), so names are reused, never minted per request.
+// - Lane names come from fixed sets (the service allows 32 distinct names per connection lifetime),
+//   so names are reused, never minted per request: work lanes `l0..l{lanes-1}` carry generating
+//   requests, context lanes `c0..c{contextLanes-1}` carry only `generate:false` warm-ups (warm.ts
+//   decides which key owns which). lanes + contextLanes <= 32.
+// - A context lane is a FIFO of warm-ups already sent: the service runs one lane in order, so the
+//   terminal event of a context lane always belongs to the oldest warm-up in its FIFO. Warm-ups never
+//   count as busy work lanes (`busyLanes`), so the pool's work capacity is unaffected by them.
 // - A lane holds at most one response; it is busy from `start()` until that response's terminal event
 //   (completed / incomplete / failed / lane-scoped error) or the socket's end, even when the caller
 //   has gone away (cancelled, timed out, malformed event): later events are then discarded.
@@ -29,6 +34,20 @@ export interface LaneSink {
   onDone(outcome: ResponseOutcome): void;
   /** `retryable`: the same request may be sent once more (on another connection). */
   onError(error: SparkError, retryable: boolean): void;
+  /** The service started the response (its id was seen); called at most once, before onDone/onError. */
+  onStarted?(): void;
+}
+
+/** Receives the result of one `generate:false` warm-up on a context lane. Exactly one call per warm-up. */
+export interface WarmupSink {
+  onDone(responseId: string): void;
+  onError(error: SparkError): void;
+}
+
+interface Warmup {
+  sink: WarmupSink;
+  acc: ResponseAccumulator;
+  watchdog: NodeJS.Timeout | undefined;
 }
 
 export interface UpgradeFailure {
@@ -53,6 +72,8 @@ export interface ConnectionOptions {
   url: string;
   apiKey: string;
   lanes: number;
+  /** Context lanes (`c0..`) for warm-ups; 0 disables warm contexts. */
+  contextLanes?: number;
   heartbeatMs: number;
   /** How long past its deadline a response may run before the socket is terminated. */
   graceMs: number;
@@ -80,6 +101,9 @@ export class SparkConnection {
   private readonly ws: WebSocket;
   private readonly lanes: Lane[];
   private readonly byName = new Map<string, Lane>();
+  /** Context lane name -> warm-ups sent on it and not yet ended, oldest first. */
+  private readonly contexts = new Map<string, Warmup[]>();
+  private warmupsOut = 0;
   private busy = 0;
   private failure: UpgradeFailure | undefined;
   private heartbeat: NodeJS.Timeout | undefined;
@@ -96,6 +120,7 @@ export class SparkConnection {
       this.byName.set(lane.name, lane);
       return lane;
     });
+    for (let i = 0; i < (options.contextLanes ?? 0); i++) this.contexts.set(`c${i}`, []);
     this.ws = new WebSocket(options.url, {
       perMessageDeflate: false,
       followRedirects: false,
@@ -131,6 +156,14 @@ export class SparkConnection {
   get freeLanes(): number {
     return this.accepting ? this.lanes.length - this.busy : 0;
   }
+  /** Names of the context lanes (`c0..`), fixed for the connection's life. */
+  get contextLaneNames(): string[] {
+    return [...this.contexts.keys()];
+  }
+  /** Warm-ups sent and not yet ended, across every context lane. */
+  get warmupsInFlight(): number {
+    return this.warmupsOut;
+  }
   /** Age in ms since the upgrade succeeded (0 while connecting). */
   get ageMs(): number {
     return this.openedAt === undefined ? 0 : Date.now() - this.openedAt;
@@ -164,6 +197,32 @@ export class SparkConnection {
       if (err) this.options.log('debug', `spark connection ${this.id}: send failed: ${err.message}`);
     });
     return released;
+  }
+
+  /**
+   * Sends a `generate:false` warm-up (`frame` is the complete text, with `stream_id` = `lane`) on a
+   * context lane. Returns false (and sends nothing) when the connection takes no work or the lane is
+   * unknown. A warm-up still running `graceMs` after `deadline` drops the socket, as on work lanes.
+   */
+  sendWarmup(lane: string, frame: string, sink: WarmupSink, deadline: number): boolean {
+    const fifo = this.contexts.get(lane);
+    if (!this.accepting || fifo === undefined) return false;
+    const warmup: Warmup = { sink, acc: new ResponseAccumulator(), watchdog: undefined };
+    if (Number.isFinite(deadline) && Number.isFinite(this.options.graceMs)) {
+      warmup.watchdog = setTimeout(() => {
+        warmup.watchdog = undefined;
+        if (!fifo.includes(warmup)) return;
+        this.options.log('warn', `spark connection ${this.id}: warm-up on ${lane} overran its deadline by ${this.options.graceMs} ms; dropping the socket`);
+        this.terminate();
+      }, Math.max(0, deadline + this.options.graceMs - Date.now()));
+      warmup.watchdog.unref();
+    }
+    fifo.push(warmup);
+    this.warmupsOut++;
+    this.ws.send(frame, (err) => {
+      if (err) this.options.log('debug', `spark connection ${this.id}: send failed: ${err.message}`);
+    });
+    return true;
   }
 
   /** Stops taking new requests; closes once every lane is idle. */
@@ -254,6 +313,11 @@ export class SparkConnection {
       else this.options.log('debug', `spark connection ${this.id}: ignoring ${event.type} on the default lane`);
       return;
     }
+    const fifo = this.contexts.get(streamId);
+    if (fifo !== undefined) {
+      this.onWarmupEvent(streamId, fifo, event);
+      return;
+    }
     const lane = this.byName.get(streamId);
     if (lane === undefined || lane.sink === undefined || lane.acc === undefined) {
       this.options.log('debug', `spark connection ${this.id}: ignoring ${event.type} for idle lane ${streamId}`);
@@ -268,7 +332,9 @@ export class SparkConnection {
       return;
     }
     const sink = lane.sink;
+    const hadId = lane.acc.responseId !== undefined;
     const step = lane.acc.feed(event);
+    if (!hadId && lane.acc.responseId !== undefined && !sink.settled) sink.onStarted?.();
     if (step === undefined) return;
     if (step.kind === 'text') {
       if (!sink.settled) sink.onText(step.text);
@@ -278,6 +344,28 @@ export class SparkConnection {
     if (sink.settled) return;
     if (step.kind === 'done') sink.onDone(step.outcome);
     else sink.onError(step.error, step.retryable);
+  }
+
+  /** An event of a context lane belongs to its oldest warm-up (lanes are FIFO). */
+  private onWarmupEvent(lane: string, fifo: Warmup[], event: Parameters<ResponseAccumulator['feed']>[0]): void {
+    const head = fifo[0];
+    if (head === undefined) {
+      this.options.log('debug', `spark connection ${this.id}: ignoring ${event.type} for idle context lane ${lane}`);
+      return;
+    }
+    const step = head.acc.feed(event);
+    if (step === undefined || step.kind === 'text') return;
+    this.endWarmup(fifo);
+    if (step.kind === 'done') head.sink.onDone(step.outcome.responseId);
+    else head.sink.onError(step.error);
+  }
+
+  private endWarmup(fifo: Warmup[]): Warmup | undefined {
+    const head = fifo.shift();
+    if (head === undefined) return undefined;
+    if (head.watchdog !== undefined) clearTimeout(head.watchdog);
+    this.warmupsOut--;
+    return head;
   }
 
   /**
@@ -315,6 +403,11 @@ export class SparkConnection {
   }
 
   private failLanes(why: string): void {
+    for (const fifo of this.contexts.values()) {
+      for (let head = this.endWarmup(fifo); head !== undefined; head = this.endWarmup(fifo)) {
+        head.sink.onError(new SparkError(SparkErrorCode.Connection, `spark connection ${this.id} lost during a warm-up: ${why}`));
+      }
+    }
     for (const lane of this.lanes) {
       const sink = lane.sink;
       if (sink === undefined) continue;

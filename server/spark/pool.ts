@@ -15,13 +15,20 @@
 //   request is never aborted on a WebSocket (the lane drains to its terminal event); HTTP ones are.
 // - After an upgrade 401/403 nothing reconnects again: status `auth-failed` once, requests fail fast.
 // - Every timer is cleared by `destroy()` / the end of `close()`.
+// - Warm contexts (warm.ts): each connection has `lanesPerConnection` work lanes `l*` and
+//   min(16, 32 - lanesPerConnection) context lanes `c*` (32 distinct names per connection lifetime);
+//   at most max(1, 16 - lanesPerConnection) warm-ups are outstanding per connection (16 in flight).
+//   Warm-ups bypass the p-queue and never occupy a work lane, so the capacity invariant above holds
+//   unchanged and a warm-up never delays a completion (Background priority by construction). A job
+//   with a ready warm key runs on a free work lane of the connection holding the key (before affinity).
 
 import PQueue from 'p-queue';
-import type { SparkClientOptions, SparkStats, SparkStatus } from './api.js';
+import type { SparkClientOptions, SparkStats, SparkStatus, WarmRequest } from './api.js';
 import { SparkError, SparkErrorCode } from './errors.js';
 import { SparkConnection, type ConnectionHooks, type LaneSink, type UpgradeFailure } from './connection.js';
 import { httpGenerate, responsesUrl } from './transport-http.js';
 import type { ResponseOutcome } from './response-stream.js';
+import { WarmContexts, type Chain } from './warm.js';
 
 type Log = (level: 'error' | 'warn' | 'info' | 'debug', message: string) => void;
 
@@ -30,8 +37,11 @@ export interface AttemptSink {
   readonly settled: boolean;
   onText(textSoFar: string): void;
   onDone(outcome: ResponseOutcome, transport: 'websocket' | 'http'): void;
-  /** `failedOn`: the connection the attempt ran on, so a retry can avoid it. */
-  onError(error: SparkError, retryable: boolean, failedOn: SparkConnection | undefined): void;
+  /**
+   * `failedOn`: the connection the attempt ran on, so a retry can avoid it. `chained`: the attempt
+   * forked from a warm context (a retry must send the full input).
+   */
+  onError(error: SparkError, retryable: boolean, failedOn: SparkConnection | undefined, chained: boolean): void;
 }
 
 export interface PoolJob {
@@ -40,7 +50,10 @@ export interface PoolJob {
   deadline: number;
   /** A connection to avoid (the one a first attempt failed on), if another has a free lane. */
   avoid: SparkConnection | undefined;
-  wsFrame(streamId: string): string;
+  /** Chain from this key's warm context when it is ready (see warm.ts); undefined: never chain. */
+  warmKey: string | undefined;
+  /** `previousResponseId` is set when the request forks from a warm context (send only the new input). */
+  wsFrame(streamId: string, previousResponseId: string | undefined): string;
   httpBody(): Record<string, unknown>;
   /** Aborted when the caller no longer wants the answer: leaves the queue, aborts an HTTP request. */
   signal: AbortSignal;
@@ -51,7 +64,13 @@ export type PoolOptions = Required<Pick<SparkClientOptions, 'baseUrl' | 'apiKey'
   graceMs: number;
   log: Log;
   onStatus: (status: SparkStatus) => void;
+  /** Builds the `generate:false` warm-up frame for a context lane. */
+  warmFrame: (req: WarmRequest, streamId: string) => string;
 };
+
+/** Named lanes a connection may use in its lifetime, and responses in flight (spec 2.3). */
+const SERVICE_LANE_NAMES = 32;
+const SERVICE_IN_FLIGHT = 16;
 
 interface Slot {
   readonly index: number;
@@ -115,10 +134,18 @@ export class SparkPool {
   private lastStatusKey = '';
   private readyResolve: (() => void) | undefined;
   readonly readyPromise: Promise<void>;
-  private readonly counters = { upgradesAttempted: 0, upgradesSucceeded: 0, httpRequests: 0 };
+  private readonly counters = { upgradesAttempted: 0, upgradesSucceeded: 0, httpRequests: 0, chained: 0, chainFallbacks: 0 };
+  private readonly contextLanes: number;
+  private readonly warmContexts: WarmContexts;
 
   constructor(private readonly o: PoolOptions) {
     this.httpSlots = o.poolSize * o.lanesPerConnection;
+    this.contextLanes = Math.max(0, Math.min(SERVICE_IN_FLIGHT, SERVICE_LANE_NAMES - o.lanesPerConnection));
+    this.warmContexts = new WarmContexts({
+      frame: o.warmFrame,
+      maxInFlight: Math.max(1, SERVICE_IN_FLIGHT - o.lanesPerConnection),
+      log: o.log,
+    });
     this.wsUrl = websocketUrl(o.baseUrl);
     this.mode = o.transport === 'http' ? 'http' : 'websocket';
     this.wsWanted = o.transport !== 'http';
@@ -146,11 +173,11 @@ export class SparkPool {
 
   submit(job: PoolJob): void {
     if (this.destroyed || this.closing) {
-      job.sink.onError(new SparkError(SparkErrorCode.Closed, 'the Spark client is closed'), false, undefined);
+      job.sink.onError(new SparkError(SparkErrorCode.Closed, 'the Spark client is closed'), false, undefined, false);
       return;
     }
     if (this.authFailed) {
-      job.sink.onError(this.authFailed, false, undefined);
+      job.sink.onError(this.authFailed, false, undefined, false);
       return;
     }
     const entry: QueueEntry = {
@@ -178,27 +205,69 @@ export class SparkPool {
     if (job.sink.settled || job.signal.aborted) return;
     for (;;) {
       if (this.mode === 'http') return this.runHttp(job);
-      const conn = this.pick(job);
+      const chain = job.warmKey === undefined ? undefined : this.warmContexts.chainFor(job.warmKey, job.avoid);
+      const conn = chain?.conn ?? this.pick(job);
       if (conn !== undefined) {
-        const sink: LaneSink = {
-          get settled() {
-            return job.sink.settled;
-          },
-          onText: (t) => job.sink.onText(t),
-          onDone: (outcome) => job.sink.onDone(outcome, 'websocket'),
-          onError: (error, retryable) => job.sink.onError(error, retryable, conn),
-        };
-        const released = conn.start((id) => job.wsFrame(id), sink, job.deadline);
+        const started = chain?.forkSent();
+        const sink = this.laneSink(job, conn, chain, started);
+        const released = conn.start((id) => job.wsFrame(id, chain?.previousResponseId), sink, job.deadline);
         if (released !== undefined) {
+          if (chain !== undefined) this.counters.chained++;
           if (job.affinity !== undefined) this.remember(job.affinity, conn);
           return released;
         }
+        started?.();
       }
       // Capacity accounting should make this unreachable; wait rather than spin.
       this.o.log('debug', 'spark pool: a started request found no free lane; waiting for one');
       await new Promise<void>((resolve) => this.laneWaiters.push(resolve));
       if (this.destroyed || job.sink.settled) return;
     }
+  }
+
+  private laneSink(job: PoolJob, conn: SparkConnection, chain: Chain | undefined, started: (() => void) | undefined): LaneSink {
+    const warmKey = job.warmKey;
+    return {
+      get settled() {
+        return job.sink.settled;
+      },
+      onStarted: started,
+      onText: (t) => job.sink.onText(t),
+      onDone: (outcome) => {
+        started?.();
+        job.sink.onDone(outcome, 'websocket');
+      },
+      onError: (error, retryable) => {
+        started?.();
+        if (chain !== undefined && warmKey !== undefined && error.upstreamCode === 'previous_response_not_found') {
+          this.warmContexts.invalidate(warmKey, chain.previousResponseId);
+        }
+        job.sink.onError(error, retryable, conn, chain !== undefined);
+      },
+    };
+  }
+
+  /** A chained request fell back to its full input (counted in stats). */
+  noteChainFallback(): void {
+    this.counters.chainFallbacks++;
+  }
+
+  /** See SparkClient.warm: false in HTTP mode, when no connection opened, or when the warm-up failed. */
+  async warm(req: WarmRequest): Promise<boolean> {
+    if (!this.canWarm()) return false;
+    if (![...this.conns].some((c) => c.accepting)) {
+      await this.readyPromise;
+      if (!this.canWarm() || !(req.deadline > Date.now())) return false;
+    }
+    return this.warmContexts.warm(req, this.conns);
+  }
+
+  private canWarm(): boolean {
+    return !this.destroyed && !this.closing && this.authFailed === undefined && this.contextLanes > 0 && this.mode === 'websocket' && this.wsWanted;
+  }
+
+  forget(key: string): void {
+    this.warmContexts.forget(key);
   }
 
   private async runHttp(job: PoolJob): Promise<void> {
@@ -223,7 +292,7 @@ export class SparkPool {
       if (err.code === SparkErrorCode.Auth) this.failAuth(err.message);
       // Only a request that got no answer at all means the endpoint is down (a cut stream carries its status).
       else if (err.code === SparkErrorCode.Connection && err.status === undefined && this.mode === 'http') this.status({ kind: 'unreachable', message: err.message });
-      if (!job.sink.settled) job.sink.onError(err, false, undefined);
+      if (!job.sink.settled) job.sink.onError(err, false, undefined, false);
     } finally {
       this.httpInFlight--;
       this.recompute();
@@ -286,7 +355,7 @@ export class SparkPool {
   private openConnection(slot: Slot): SparkConnection {
     this.counters.upgradesAttempted++;
     const conn = new SparkConnection(
-      { url: this.wsUrl, apiKey: this.o.apiKey, lanes: this.o.lanesPerConnection, heartbeatMs: this.o.heartbeatMs, graceMs: this.o.graceMs, log: this.o.log },
+      { url: this.wsUrl, apiKey: this.o.apiKey, lanes: this.o.lanesPerConnection, contextLanes: this.contextLanes, heartbeatMs: this.o.heartbeatMs, graceMs: this.o.graceMs, log: this.o.log },
       this.hooks,
     );
     this.conns.add(conn);
@@ -363,6 +432,7 @@ export class SparkPool {
     if (rt !== undefined) clearTimeout(rt);
     this.rotateTimers.delete(conn);
     for (const [key, c] of this.affinity) if (c === conn) this.affinity.delete(key);
+    this.warmContexts.dropConnection(conn);
     this.recompute();
     if (slot === undefined) return this.checkDrained();
     const wasReplacement = slot.next === conn;
@@ -472,7 +542,7 @@ export class SparkPool {
     for (const entry of [...this.waiting]) {
       this.waiting.delete(entry);
       entry.ctrl.abort();
-      if (!entry.job.sink.settled) entry.job.sink.onError(err, false, undefined);
+      if (!entry.job.sink.settled) entry.job.sink.onError(err, false, undefined, false);
     }
   }
 
@@ -509,6 +579,9 @@ export class SparkPool {
       inFlight: busy + this.httpInFlight,
       queued: this.queue.size,
       httpRequests: this.counters.httpRequests,
+      warmContexts: this.warmContexts.readyCount,
+      chained: this.counters.chained,
+      chainFallbacks: this.counters.chainFallbacks,
       transport: this.mode,
     };
   }
@@ -540,6 +613,7 @@ export class SparkPool {
     this.destroyed = true;
     this.queue.clear();
     this.queue.pause();
+    this.warmContexts.clear();
     for (const entry of this.waiting) entry.ctrl.abort();
     this.waiting.clear();
     this.shutdown(true);
@@ -550,6 +624,7 @@ export class SparkPool {
 
   private shutdown(hard: boolean): void {
     this.wsWanted = false;
+    this.warmContexts.clear();
     for (const slot of this.slots) {
       this.clearSlotTimer(slot);
       slot.next?.terminate();
