@@ -13,6 +13,7 @@ import type { Logger, ServerContext } from './lsp/context.js';
 import { registerInlineCompletion } from './lsp/inline-completion.js';
 import { trackWorkspaceFolders } from './lsp/workspace.js';
 import { LatestWins } from './scheduling/latest-wins.js';
+import { TypingAlong } from './scheduling/typing-along.js';
 import type { SparkClient, SparkClientOptions, SparkStatus } from './spark/api.js';
 import { createSparkClient } from './spark/client.js';
 import { SparkError, SparkErrorCode } from './spark/errors.js';
@@ -60,6 +61,7 @@ export function createServer(connection: Connection, options: ServerOptions): Se
     documents,
     log,
     latest: new LatestWins(),
+    typingAlong: new TypingAlong(),
     negotiated: negotiate({}),
     workspaceFolders: [],
     get config() {
@@ -173,6 +175,7 @@ export function createServer(connection: Connection, options: ServerOptions): Se
   registerInlineCompletion(ctx);
   registerCodeActions(ctx);
   registerCommands(ctx);
+  documents.onDidClose((e) => ctx.typingAlong.forget(e.document.uri));
   documents.listen(connection);
 
   return {

@@ -4,6 +4,7 @@ import type { Connection, MessageType, TextDocuments } from 'vscode-languageserv
 import type { TextDocument } from 'vscode-languageserver-textdocument';
 import type { Config } from '../config/schema.js';
 import type { LatestWins } from '../scheduling/latest-wins.js';
+import type { TypingAlong } from '../scheduling/typing-along.js';
 import type { SparkClient } from '../spark/api.js';
 import type { SparkError } from '../spark/errors.js';
 import type { Negotiated } from './capabilities.js';
@@ -20,6 +21,8 @@ export interface ServerContext {
   readonly documents: TextDocuments<TextDocument>;
   readonly log: Logger;
   readonly latest: LatestWins;
+  /** The last suggestion per document, to answer the user typing along it. */
+  readonly typingAlong: TypingAlong;
   negotiated: Negotiated;
   config: Config;
   /** URIs of the workspace folders the client named (empty: none named). */

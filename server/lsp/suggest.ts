@@ -1,10 +1,12 @@
-// Shared path of completion and inline completion: one model call for the text to insert at a cursor,
-// superseding the previous call for the same document, and never answering from a stale snapshot.
+// Shared path of completion and inline completion: the text to insert at a cursor. Answered from the
+// suggestion the user is typing along when possible; otherwise one model call that supersedes the previous
+// one for the document, answers as soon as a wanted single line is complete, and never answers stale.
 import type { CancellationToken, Position } from 'vscode-languageserver';
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import { buildCompletionPrompt } from '../context/prompt.js';
 import { parseCompletion } from '../context/parse.js';
 import { Priority } from '../spark/api.js';
+import { SparkError, SparkErrorCode } from '../spark/errors.js';
 import type { ServerContext } from './context.js';
 import { promptPath } from './uri.js';
 import { mayUse } from './workspace.js';
@@ -33,33 +35,87 @@ export async function suggest(
   const snapshot = TextDocument.create(uri, doc.languageId, doc.version, doc.getText());
   const text = snapshot.getText();
   const offset = snapshot.offsetAt(position);
-  const { completion, context } = ctx.config;
-  const prompt = buildCompletionPrompt({
-    path: promptPath(uri),
-    languageId: snapshot.languageId,
-    text,
-    offset,
-    diagnostics: [],
-    budgetTokens: context.budgetTokens,
-  });
+  const at = snapshot.positionAt(offset);
   const turn = ctx.latest.begin(`${kind}:${uri}`, (abort) => token.onCancellationRequested(abort));
   try {
-    const result = await spark.generate({
-      instructions: prompt.instructions,
-      input: prompt.input,
-      maxOutputTokens: completion.maxOutputTokens,
-      priority: Priority.Interactive,
-      deadline: Date.now() + completion.timeoutMs,
-      affinity: uri,
-      signal: turn.signal,
+    const known = ctx.typingAlong.rest(uri, text, offset);
+    if (known !== undefined) return { snapshot, position: at, text: known };
+
+    const { completion, context } = ctx.config;
+    const prompt = buildCompletionPrompt({
+      path: promptPath(uri),
+      languageId: snapshot.languageId,
+      text,
+      offset,
+      diagnostics: [],
+      budgetTokens: context.budgetTokens,
     });
-    if (ctx.documents.get(uri)?.version !== snapshot.version) return undefined;
-    const inserted = parseCompletion(result.text, {
+    const around = {
       before: text.slice(Math.max(0, offset - PARSE_WINDOW), offset),
       after: text.slice(offset, offset + PARSE_WINDOW),
-    });
-    return inserted ? { snapshot, position: snapshot.positionAt(offset), text: inserted } : undefined;
+    };
+    const raw = await firstAnswer(ctx, turn.signal, wantsOneLine(around.after), (signal, onText) =>
+      spark.generate({
+        instructions: prompt.instructions,
+        input: prompt.input,
+        maxOutputTokens: completion.maxOutputTokens,
+        priority: Priority.Interactive,
+        deadline: Date.now() + completion.timeoutMs,
+        affinity: uri,
+        signal,
+        onText,
+      }),
+    );
+    if (ctx.documents.get(uri)?.version !== snapshot.version) return undefined;
+    const inserted = parseCompletion(raw, around);
+    if (!inserted) return undefined;
+    ctx.typingAlong.remember(uri, text, offset, inserted);
+    return { snapshot, position: at, text: inserted };
   } finally {
     turn.end();
   }
+}
+
+/** Text after the cursor on its line means the user is completing inside a line: one line is wanted. */
+function wantsOneLine(after: string): boolean {
+  const rest = after.slice(0, after.indexOf('\n') === -1 ? after.length : after.indexOf('\n'));
+  return rest.trim() !== '';
+}
+
+type Generate = (signal: AbortSignal, onText: (textSoFar: string) => void) => Promise<{ text: string }>;
+
+/**
+ * The model's text, or with `oneLine` its first line as soon as that line is complete: the request is
+ * then released (its upstream response drains on its lane and is discarded) and the answer goes out at once.
+ */
+async function firstAnswer(ctx: ServerContext, signal: AbortSignal, oneLine: boolean, generate: Generate): Promise<string> {
+  if (!oneLine) return (await generate(signal, () => undefined)).text;
+  const early = new AbortController();
+  const release = () => early.abort(signal.reason);
+  signal.addEventListener('abort', release, { once: true });
+  let line: string | undefined;
+  try {
+    const result = await generate(early.signal, (textSoFar) => {
+      const end = textSoFar.indexOf('\n');
+      if (line === undefined && end >= 0 && textSoFar.slice(0, end).trim() !== '') {
+        line = textSoFar.slice(0, end);
+        early.abort('answered');
+      }
+    });
+    return firstLine(result.text);
+  } catch (e) {
+    if (line !== undefined && e instanceof SparkError && e.code === SparkErrorCode.Cancelled && !signal.aborted) {
+      ctx.log.debug('completion answered at the end of its first line; the rest drains upstream');
+      return line;
+    }
+    throw e;
+  } finally {
+    signal.removeEventListener('abort', release);
+  }
+}
+
+function firstLine(text: string): string {
+  const trimmed = text.replace(/^\n+/, '');
+  const end = trimmed.indexOf('\n');
+  return end < 0 ? trimmed : trimmed.slice(0, end);
 }

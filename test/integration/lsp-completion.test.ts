@@ -151,3 +151,35 @@ test('when WebSockets are refused (426) completions go over HTTP/SSE', { timeout
   assert.equal(list.items[0]?.textEdit?.newText, 'name}`;');
   assert.ok(h.sim.stats.httpRequests >= 1, 'served over HTTP');
 });
+
+test('typing along a suggestion is answered from it, without asking the model again', { timeout: 10_000 }, async () => {
+  h = await startHarness();
+  const text = 'const total = \n';
+  h.open(URI, text);
+  h.sim.enqueue('items.length;');
+  const ask = async (line: string) => {
+    h.change(URI, `${line}\n`);
+    return (await h.client.sendRequest(InlineCompletionRequest.type, {
+      textDocument: { uri: URI },
+      position: { line: 0, character: line.length },
+      context: { triggerKind: 2 },
+    })) as InlineCompletionList;
+  };
+  assert.equal((await ask('const total = ')).items[0]?.insertText, 'items.length;');
+  assert.equal((await ask('const total = it')).items[0]?.insertText, 'ems.length;');
+  assert.equal((await ask('const total = items.')).items[0]?.insertText, 'length;');
+  assert.equal(h.sim.stats.creates.length, 1, 'one model request for the whole run');
+  h.sim.enqueue('count;');
+  assert.equal((await ask('const total = x')).items[0]?.insertText, 'count;', 'typing something else asks again');
+  assert.equal(h.sim.stats.creates.length, 2);
+});
+
+test('inside a line, the first line is answered as soon as it is complete while the rest still streams', { timeout: 10_000 }, async () => {
+  h = await startHarness();
+  const text = 'call(\n';
+  h.open(URI, 'call();\n');
+  h.sim.enqueue({ text: `a, b\n${'// more text the model goes on with\n'.repeat(40)}`, tokensPerSecond: 50 });
+  const list = (await h.client.sendRequest(CompletionRequest.type, { textDocument: { uri: URI }, position: { line: 0, character: text.length - 1 } })) as CompletionList;
+  assert.equal(list.items[0]?.textEdit?.newText, 'a, b');
+  assert.equal(h.sim.stats.inFlight, 1, 'the upstream response is still streaming when the answer is out');
+});
