@@ -68,6 +68,9 @@ async function until(cond: () => boolean, what: string, timeoutMs = 10_000): Pro
 }
 
 async function complete(harness: Harness): Promise<CompletionList> {
+  // Every completion here must reach the model (and the armed fault): drop the suggestion the server
+  // remembers for typing along, which would otherwise answer a repeated request without a model call.
+  harness.server.context.typingAlong.forget(URI);
   return (await harness.client.sendRequest(CompletionRequest.type, { textDocument: { uri: URI }, position: CURSOR })) as CompletionList;
 }
 
