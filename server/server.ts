@@ -11,6 +11,7 @@ import { registerCompletion } from './lsp/completion.js';
 import { Settings } from './lsp/configuration.js';
 import type { Logger, ServerContext } from './lsp/context.js';
 import { registerInlineCompletion } from './lsp/inline-completion.js';
+import { Warmth } from './lsp/warmth.js';
 import { trackWorkspaceFolders } from './lsp/workspace.js';
 import { LatestWins } from './scheduling/latest-wins.js';
 import { TypingAlong } from './scheduling/typing-along.js';
@@ -56,12 +57,16 @@ export function createServer(connection: Connection, options: ServerOptions): Se
   const early: [MessageType, string][] = [];
   const send = (type: MessageType, message: string) =>
     connection.sendNotification(ShowMessageNotification.type, { type, message }).catch(() => undefined);
+  let warmth!: Warmth; // made right below: it needs the context it belongs to
   const ctx: ServerContext = {
     connection,
     documents,
     log,
     latest: new LatestWins(),
     typingAlong: new TypingAlong(),
+    get warmth() {
+      return warmth;
+    },
     negotiated: negotiate({}),
     workspaceFolders: [],
     get config() {
@@ -76,6 +81,7 @@ export function createServer(connection: Connection, options: ServerOptions): Se
       else early.push([type, message]);
     },
   };
+  warmth = new Warmth(ctx);
   const shown = new Set<string>();
   /** A status that persists is said once per process. */
   const showOnce = (key: string, type: MessageType, message: string) => {
@@ -127,6 +133,7 @@ export function createServer(connection: Connection, options: ServerOptions): Se
       });
       client.onStatus((status) => reportStatus(status, key.source));
       ctx.spark = client;
+      warmth.rewarmAll();
     })();
   };
   const reportStatus = (status: SparkStatus, source: KeySource) => {
@@ -167,6 +174,7 @@ export function createServer(connection: Connection, options: ServerOptions): Se
   });
 
   connection.onShutdown(() => {
+    warmth.dispose();
     ctx.latest.abortAll();
     if (!(ctx.spark instanceof Error)) ctx.spark.destroy();
   });
@@ -175,7 +183,12 @@ export function createServer(connection: Connection, options: ServerOptions): Se
   registerInlineCompletion(ctx);
   registerCodeActions(ctx);
   registerCommands(ctx);
-  documents.onDidClose((e) => ctx.typingAlong.forget(e.document.uri));
+  documents.onDidOpen((e) => warmth.now(e.document.uri));
+  documents.onDidChangeContent((e) => warmth.settle(e.document.uri));
+  documents.onDidClose((e) => {
+    ctx.typingAlong.forget(e.document.uri);
+    warmth.forget(e.document.uri);
+  });
   documents.listen(connection);
 
   return {
@@ -187,6 +200,7 @@ export function createServer(connection: Connection, options: ServerOptions): Se
       }
     },
     dispose() {
+      warmth.dispose();
       ctx.latest.abortAll();
       if (!(ctx.spark instanceof Error)) ctx.spark.destroy();
     },

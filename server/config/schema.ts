@@ -50,6 +50,10 @@ export const ConfigSchema = z.strictObject({
     .strictObject({
       /** Estimated tokens of document text sent with a request (the model takes 128k; less is faster). */
       budgetTokens: z.int().min(256).max(100_000).default(6_000),
+      /** Estimated tokens of a document kept warm on the model side (sent once per settled edit); 0 turns warm context off. */
+      warmTokens: z.int().min(0).max(100_000).default(32_000),
+      /** Estimated tokens of the lines around the cursor sent with a completion that chains from warm context. */
+      deltaTokens: z.int().min(64).max(8_000).default(512),
     })
     .prefault({}),
   /** Least severe level written to the client's log (window/logMessage). */

@@ -101,6 +101,40 @@ export function buildCompletionPrompt(args: {
   return { instructions: COMPLETION_INSTRUCTIONS, input };
 }
 
+/**
+ * The stable context of a document's warm-up: the file without a cursor, under the completion instructions.
+ * Later completions chain from it and send only buildCompletionDelta(). Over budget, the head of the file is kept.
+ */
+export function buildWarmContext(args: { path: string; languageId: string; text: string; budgetTokens: number }): Prompt {
+  const { text, languageId } = args;
+  const budget = Math.max(0, args.budgetTokens) * CHARS_PER_TOKEN;
+  const header = fileHeader(args.path, languageId);
+  const fence = fenceFor(text);
+  const [from, to] = frame(text, 0, 0, budget - header.length - framingChars(fence, languageId) - WARM_NOTE.length, 0);
+  const input = [header, WARM_NOTE, documentBlock(text, from, to, text.slice(from, to), fence, languageId)].join('\n');
+  return { instructions: COMPLETION_INSTRUCTIONS, input };
+}
+
+/**
+ * A completion chained from a warm context: only the current text around the cursor (the file may have
+ * changed near it since the warm-up), with the cursor marker, within `budgetTokens`.
+ */
+export function buildCompletionDelta(args: { languageId: string; text: string; offset: number; budgetTokens: number }): string {
+  const { text, languageId } = args;
+  const offset = clamp(args.offset, 0, text.length);
+  const budget = Math.max(0, args.budgetTokens) * CHARS_PER_TOKEN;
+  const lineStart = text.lastIndexOf('\n', offset - 1) + 1;
+  const nl = text.indexOf('\n', offset);
+  const lineEnd = nl === -1 ? text.length : nl + 1;
+  const core = text.slice(lineStart, offset) + CURSOR_MARKER + text.slice(offset, lineEnd);
+  const fence = fenceFor(text);
+  const [from, to] = frame(text, lineStart, lineEnd, budget - DELTA_NOTE.length - framingChars(fence, languageId) - core.length, 3 / 4);
+  return `${DELTA_NOTE}\n${documentBlock(text, from, to, text.slice(from, lineStart) + core + text.slice(lineEnd, to), fence, languageId)}`;
+}
+
+const WARM_NOTE = 'This is the file the following requests are about; each gives the current text around the cursor.';
+const DELTA_NOTE = `The file is as shown before, except that the lines around the cursor now read as follows (cursor: ${CURSOR_MARKER}).`;
+
 export function buildEditPrompt(args: {
   path: string;
   languageId: string;

@@ -8,6 +8,7 @@ import type { TypingAlong } from '../scheduling/typing-along.js';
 import type { SparkClient } from '../spark/api.js';
 import type { SparkError } from '../spark/errors.js';
 import type { Negotiated } from './capabilities.js';
+import type { Warmth } from './warmth.js';
 
 export interface Logger {
   error(message: string): void;
@@ -23,6 +24,8 @@ export interface ServerContext {
   readonly latest: LatestWins;
   /** The last suggestion per document, to answer the user typing along it. */
   readonly typingAlong: TypingAlong;
+  /** Keeps each open document's context warm on the model side. */
+  readonly warmth: Warmth;
   negotiated: Negotiated;
   config: Config;
   /** URIs of the workspace folders the client named (empty: none named). */

@@ -3,12 +3,13 @@
 // one for the document, answers as soon as a wanted single line is complete, and never answers stale.
 import type { CancellationToken, Position } from 'vscode-languageserver';
 import { TextDocument } from 'vscode-languageserver-textdocument';
-import { buildCompletionPrompt } from '../context/prompt.js';
+import { buildCompletionDelta, buildCompletionPrompt } from '../context/prompt.js';
 import { parseCompletion } from '../context/parse.js';
 import { Priority } from '../spark/api.js';
 import { SparkError, SparkErrorCode } from '../spark/errors.js';
 import type { ServerContext } from './context.js';
 import { promptPath } from './uri.js';
+import { promptCacheKey } from './warmth.js';
 import { mayUse } from './workspace.js';
 
 export interface Suggestion {
@@ -50,6 +51,9 @@ export async function suggest(
       diagnostics: [],
       budgetTokens: context.budgetTokens,
     });
+    const chained = ctx.warmth.has(uri)
+      ? buildCompletionDelta({ languageId: snapshot.languageId, text, offset, budgetTokens: context.deltaTokens })
+      : undefined;
     const around = {
       before: text.slice(Math.max(0, offset - PARSE_WINDOW), offset),
       after: text.slice(offset, offset + PARSE_WINDOW),
@@ -57,7 +61,9 @@ export async function suggest(
     const raw = await firstAnswer(ctx, turn.signal, wantsOneLine(around.after), (signal, onText) =>
       spark.generate({
         instructions: prompt.instructions,
-        input: prompt.input,
+        input: chained ?? prompt.input,
+        ...(chained !== undefined ? { warm: { key: uri, fullInput: prompt.input } } : {}),
+        promptCacheKey: promptCacheKey(uri),
         maxOutputTokens: completion.maxOutputTokens,
         priority: Priority.Interactive,
         deadline: Date.now() + completion.timeoutMs,

@@ -12,7 +12,7 @@ import {
   type TextEdit,
 } from 'vscode-languageserver-protocol/node';
 import { TextDocument } from 'vscode-languageserver-textdocument';
-import { PLAIN_CAPABILITIES, positionOf, startHarness, type Harness } from '../support/lsp-harness.js';
+import { PLAIN_CAPABILITIES, positionOf, startHarness, until, type Harness } from '../support/lsp-harness.js';
 
 const URI = 'file:///work/src/greet.ts';
 const SOURCE = 'export function greet(name: string) {\n  return `Hello, ${na\n}\n';
@@ -39,7 +39,7 @@ test('completion inserts the model text at the cursor with an insert/replace edi
   const after = TextDocument.applyEdits(h.docs.get(URI)!, [{ range: edit.insert, newText: edit.newText }]);
   assert.equal(after, 'export function greet(name: string) {\n  return `Hello, ${name}`;\n}\n');
 
-  const create = h.sim.stats.creates.at(-1)!;
+  const create = h.requests().at(-1)!;
   assert.equal(create.body.model, 'gpt-5.3-codex-spark');
   assert.equal(create.body.store, false);
   assert.match(inputTextOf(create.body), /greet\.ts/, 'the prompt names the file');
@@ -78,7 +78,7 @@ test('a completion answered after the document changed is dropped, never stale',
   h.open(URI, SOURCE);
   h.sim.enqueue({ text: 'me}`;', firstTokenMs: 200 });
   const pending = h.client.sendRequest(CompletionRequest.type, { textDocument: { uri: URI }, position: positionOf(SOURCE, '${na') });
-  await h.sim.waitForCreates(1);
+  await h.waitForRequests(1);
   h.change(URI, SOURCE.replace('${na', '${nam'));
   const list = (await pending) as CompletionList;
   assert.deepEqual(list.items, []);
@@ -91,7 +91,7 @@ test('a cancelled completion is answered at once with RequestCancelled; the next
   const source = new CancellationTokenSource();
   const position = positionOf(SOURCE, '${na');
   const first = h.client.sendRequest(CompletionRequest.type, { textDocument: { uri: URI }, position }, source.token);
-  await h.sim.waitForCreates(1);
+  await h.waitForRequests(1);
   source.cancel();
   await assert.rejects(first, (e: unknown) => e instanceof ResponseError && e.code === LSPErrorCodes.RequestCancelled);
   const list = (await h.client.sendRequest(CompletionRequest.type, { textDocument: { uri: URI }, position })) as CompletionList;
@@ -104,7 +104,7 @@ test('a new completion on a document supersedes the one in flight, which is answ
   h.sim.enqueue({ text: 'old', firstTokenMs: 60_000 }, 'me}`;');
   const position = positionOf(SOURCE, '${na');
   const first = h.client.sendRequest(CompletionRequest.type, { textDocument: { uri: URI }, position });
-  await h.sim.waitForCreates(1);
+  await h.waitForRequests(1);
   const second = h.client.sendRequest(CompletionRequest.type, { textDocument: { uri: URI }, position });
   assert.deepEqual(((await first) as CompletionList).items, []);
   assert.equal(((await second) as CompletionList).items[0]?.textEdit?.newText, 'name}`;');
@@ -114,17 +114,17 @@ test('several documents complete at once on lanes of the pooled connections, wit
   // Each reply waits before its first token, so all four are in flight on the one connection at once.
   h = await startHarness({ sim: { tokensPerSecond: 2_000, firstTokenMs: 400 }, initializationOptions: { poolSize: 1 } });
   const uris = [0, 1, 2, 3].map((i) => `file:///work/src/f${i}.ts`);
-  for (const uri of uris) h.open(uri, 'const value = ');
+  uris.forEach((uri, i) => h.open(uri, `const value${i} = `));
   const replies = uris.map((_, i) => `${i} + ${'1 + '.repeat(20)}0;`);
-  h.sim.setResponder((req) => replies[Number(/f(\d)\.ts/.exec(req.inputText)?.[1])] ?? '');
+  h.sim.setResponder((req) => replies[Number(/const value(\d) = /.exec(req.inputText)?.[1])] ?? '');
   const lists = (await Promise.all(
-    uris.map((uri) => h.client.sendRequest(CompletionRequest.type, { textDocument: { uri }, position: { line: 0, character: 14 } })),
+    uris.map((uri) => h.client.sendRequest(CompletionRequest.type, { textDocument: { uri }, position: { line: 0, character: 15 } })),
   )) as CompletionList[];
   lists.forEach((list, i) => assert.equal(list.items[0]?.textEdit?.newText, replies[i]));
-  const lanes = new Set(h.sim.stats.creates.map((c) => c.body.stream_id));
+  const lanes = new Set(h.requests().map((c) => `${c.connection}/${String(c.body.stream_id)}`));
   assert.equal(lanes.size, 4, 'each concurrent request had its own lane');
   assert.equal(h.sim.stats.upgrades, 1, 'one pooled connection carried them all; none was opened per request');
-  assert.equal(new Set(h.sim.stats.creates.map((c) => c.connection)).size, 1);
+  assert.equal(new Set(h.requests().map((c) => c.connection)).size, 1);
 });
 
 test('a socket dropped mid-stream does not lose the completion', { timeout: 10_000 }, async () => {
@@ -137,7 +137,7 @@ test('a socket dropped mid-stream does not lose the completion', { timeout: 10_0
     position: positionOf(SOURCE, '${na'),
   })) as CompletionList;
   assert.equal(list.items[0]?.textEdit?.newText, 'name}`;');
-  assert.ok(h.sim.stats.creates.length >= 2, 'the request was sent again');
+  assert.ok(h.requests().length >= 2, 'the request was sent again');
 });
 
 test('when WebSockets are refused (426) completions go over HTTP/SSE', { timeout: 10_000 }, async () => {
@@ -168,10 +168,10 @@ test('typing along a suggestion is answered from it, without asking the model ag
   assert.equal((await ask('const total = ')).items[0]?.insertText, 'items.length;');
   assert.equal((await ask('const total = it')).items[0]?.insertText, 'ems.length;');
   assert.equal((await ask('const total = items.')).items[0]?.insertText, 'length;');
-  assert.equal(h.sim.stats.creates.length, 1, 'one model request for the whole run');
+  assert.equal(h.requests().length, 1, 'one model request for the whole run');
   h.sim.enqueue('count;');
   assert.equal((await ask('const total = x')).items[0]?.insertText, 'count;', 'typing something else asks again');
-  assert.equal(h.sim.stats.creates.length, 2);
+  assert.equal(h.requests().length, 2);
 });
 
 test('inside a line, the first line is answered as soon as it is complete while the rest still streams', { timeout: 10_000 }, async () => {
@@ -182,4 +182,24 @@ test('inside a line, the first line is answered as soon as it is complete while 
   const list = (await h.client.sendRequest(CompletionRequest.type, { textDocument: { uri: URI }, position: { line: 0, character: text.length - 1 } })) as CompletionList;
   assert.equal(list.items[0]?.textEdit?.newText, 'a, b');
   assert.equal(h.sim.stats.inFlight, 1, 'the upstream response is still streaming when the answer is out');
+});
+
+test('an open document is warmed once; completions chain from it and send only the lines around the cursor', { timeout: 10_000 }, async () => {
+  h = await startHarness();
+  const big = Array.from({ length: 3000 }, (_, i) => `export const value${i} = ${i};`).join('\n') + '\nexport const total = \n';
+  h.open(URI, big);
+  const spark = h.server.context.spark;
+  assert.ok(!(spark instanceof Error));
+  await until('the document is warm', () => spark.stats().warmContexts === 1);
+  const [warmUp] = h.sim.stats.creates;
+  assert.equal(warmUp!.body.generate, false);
+  assert.ok(JSON.stringify(warmUp!.body.input).includes('export const value2999 = 2999;'), 'the warm-up carries the file');
+  h.sim.enqueue('value0 + value1;');
+  const list = (await h.client.sendRequest(CompletionRequest.type, { textDocument: { uri: URI }, position: { line: 3000, character: 21 } })) as CompletionList;
+  assert.equal(list.items[0]?.textEdit?.newText, 'value0 + value1;');
+  const [request] = h.requests();
+  assert.equal(request!.body.previous_response_id, warmUp!.responseId, 'chained from the warm-up');
+  assert.equal(request!.connection, warmUp!.connection);
+  assert.equal(request!.body.prompt_cache_key, warmUp!.body.prompt_cache_key);
+  assert.ok(request!.bytes < warmUp!.bytes / 10, `${request!.bytes} bytes sent vs ${warmUp!.bytes} for the whole file`);
 });

@@ -60,7 +60,7 @@ test('code actions are listed at once, without a model call: a quickfix per diag
     ],
   );
   assert.ok(listed.every((a) => a.edit === undefined && a.command === undefined && a.data !== undefined));
-  assert.equal(h.sim.stats.creates.length, 0, 'listing made no model call');
+  assert.equal(h.requests().length, 0, 'listing made no model call');
   assert.deepEqual((await actions(lineRange(3), [diagnostic], ['quickfix'])).map((a) => a.kind), ['quickfix']);
   assert.deepEqual(await actions({ start: positionOf(SOURCE, 'return'), end: positionOf(SOURCE, 'return') }), [], 'nothing to offer for a bare cursor without diagnostics');
 });
@@ -76,7 +76,7 @@ test('resolve computes a minimal, versioned edit for the quickfix', { timeout: 1
   assert.equal(change.edits.length, 1, 'one small edit, not the whole line');
   assert.ok((change.edits[0] as TextEdit).newText.length <= 2, `minimal: ${JSON.stringify(change.edits)}`);
   assert.equal(TextDocument.applyEdits(h.docs.get(URI)!, change.edits as never), SOURCE.replace('totl', 'total'));
-  const prompt = JSON.stringify(h.sim.stats.creates.at(-1)!.body);
+  const prompt = JSON.stringify(h.requests().at(-1)!.body);
   assert.match(prompt, /Cannot find name 'totl'/, 'the diagnostic is in the prompt');
 });
 
@@ -100,7 +100,7 @@ test('resolve refuses when the document changed since the action was listed', { 
   );
   const [message] = await h.waitForMessages(1);
   assert.match(message!.message, /changed/);
-  assert.equal(h.sim.stats.creates.length, 0);
+  assert.equal(h.requests().length, 0);
 });
 
 test('clients without resolve (eglot) get a spark.edit command that applies the edit', { timeout: 10_000 }, async () => {
@@ -127,7 +127,7 @@ test('spark.edit applies a minimal edit with workspace/applyEdit and reports pro
   assert.equal(h.text(URI), SOURCE.replace('let total = 0', 'let total = 0;'));
   const edit = h.applied[0]!.edit.documentChanges?.[0] as TextDocumentEdit;
   assert.deepEqual((edit.edits as TextEdit[]).map((e) => e.newText), [';']);
-  assert.match(JSON.stringify(h.sim.stats.creates.at(-1)!.body), /add the missing semicolon/);
+  assert.match(JSON.stringify(h.requests().at(-1)!.body), /add the missing semicolon/);
 });
 
 test('spark.edit without versioned documentChanges re-checks the version and never clobbers typing', { timeout: 10_000 }, async () => {
@@ -138,7 +138,7 @@ test('spark.edit without versioned documentChanges re-checks the version and nev
     command: 'spark.edit',
     arguments: [{ uri: URI, range: { start: { line: 1, character: 0 }, end: { line: 2, character: 0 } }, instruction: 'fix' }],
   });
-  await h.sim.waitForCreates(1);
+  await h.waitForRequests(1);
   const typed = SOURCE.replace('return totl', 'return totl + 0');
   h.change(URI, typed);
   await assert.rejects(pending, (e: unknown) => e instanceof ResponseError && (e.data as { code: string }).code === 'SPARK_ERR_STALE');
@@ -163,7 +163,7 @@ test('spark.edit with bad arguments answers InvalidParams naming the argument', 
     }),
     (e: unknown) => e instanceof ResponseError && /not open/.test(e.message),
   );
-  assert.equal(h.sim.stats.creates.length, 0);
+  assert.equal(h.requests().length, 0);
 });
 
 test('an edit from a truncated answer is never applied', { timeout: 10_000 }, async () => {
@@ -191,7 +191,7 @@ test('a cancelled spark.edit answers RequestCancelled', { timeout: 10_000 }, asy
     { command: 'spark.edit', arguments: [{ uri: URI, range: lineRange(1), instruction: 'fix' }] },
     source.token,
   );
-  await h.sim.waitForCreates(1);
+  await h.waitForRequests(1);
   source.cancel();
   await assert.rejects(pending, (e: unknown) => e instanceof ResponseError && e.code === LSPErrorCodes.RequestCancelled);
   assert.equal(h.applied.length, 0);
@@ -211,7 +211,7 @@ test('an instruction comment above the code becomes an action that rewrites the 
   const resolved = (await h.client.sendRequest(CodeActionResolveRequest.type, action)) as CodeAction;
   const change = resolved.edit?.documentChanges?.[0] as TextDocumentEdit;
   assert.equal(TextDocument.applyEdits(h.docs.get(URI)!, change.edits as TextEdit[]), `${ITERATIVE}\ncount(3);\n`);
-  const sent = JSON.stringify(h.sim.stats.creates.at(-1)!.body);
+  const sent = JSON.stringify(h.requests().at(-1)!.body);
   assert.match(sent, /make it iterative/);
 });
 
@@ -225,5 +225,5 @@ test('a forged instruction line is refused', { timeout: 10_000 }, async () => {
     }),
     (e: unknown) => e instanceof ResponseError && e.code === ErrorCodes.InvalidParams && /not a "spark: make it iterative" comment/.test(e.message),
   );
-  assert.equal(h.sim.stats.creates.length, 0);
+  assert.equal(h.requests().length, 0);
 });

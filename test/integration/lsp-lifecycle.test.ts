@@ -36,7 +36,7 @@ test('without OPENAI_API_KEY the server starts, says so once, answers empty and 
 test('the pool connects at initialization, before any request', { timeout: 10_000 }, async () => {
   h = await startHarness({ settings: { poolSize: 2 } });
   await h.sim.waitForUpgrades(2);
-  assert.equal(h.sim.stats.creates.length, 0);
+  assert.equal(h.requests().length, 0);
 });
 
 test('a bad setting gives one warning naming it and keeps the last good configuration', { timeout: 10_000 }, async () => {
@@ -53,7 +53,7 @@ test('a bad setting gives one warning naming it and keeps the last good configur
   await h.client.sendNotification(DidChangeConfigurationNotification.type, { settings: { spark: { completion: { enabled: true } } } });
   h.sim.enqueue('1;');
   assert.equal((await complete())[0]?.textEdit?.newText, '1;');
-  assert.equal(h.sim.stats.creates.length, 1);
+  assert.equal(h.requests().length, 1);
   assert.equal(h.messages.length, 1, 'one warning');
 });
 
@@ -62,5 +62,5 @@ test('initializationOptions are the base layer of the settings', { timeout: 10_0
   h.open(URI, 'const a = ');
   h.sim.enqueue('2;');
   await h.client.sendRequest(CompletionRequest.type, { textDocument: { uri: URI }, position: { line: 0, character: 10 } });
-  assert.equal(h.sim.stats.creates.at(-1)!.body.model, 'spark-test-model');
+  assert.equal(h.requests().at(-1)!.body.model, 'spark-test-model');
 });

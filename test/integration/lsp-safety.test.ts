@@ -34,7 +34,7 @@ test('an excluded file is never sent: no completion, no actions, edits refused',
       (e: unknown) => errorCode(e) === 'SPARK_ERR_EXCLUDED',
     );
   }
-  assert.equal(h.sim.stats.creates.length, 0, 'nothing reached the model');
+  assert.equal(h.requests().length, 0, 'nothing reached the model');
 });
 
 test('a document outside the workspace folders is refused', { timeout: 10_000 }, async () => {
@@ -47,7 +47,7 @@ test('a document outside the workspace folders is refused', { timeout: 10_000 },
   );
   const list = (await h.client.sendRequest(CompletionRequest.type, { textDocument: { uri }, position: { line: 0, character: 5 } })) as CompletionList;
   assert.deepEqual(list.items, []);
-  assert.equal(h.sim.stats.creates.length, 0);
+  assert.equal(h.requests().length, 0);
 });
 
 test('forged resolve data pointing elsewhere is refused; genuine data resolves', { timeout: 10_000 }, async () => {
@@ -70,7 +70,7 @@ test('forged resolve data pointing elsewhere is refused; genuine data resolves',
       (e: unknown) => errorCode(e) === 'SPARK_ERR_BAD_ARGUMENT' && /not offered by this spark-lsp/.test((e as Error).message),
     );
   }
-  assert.equal(h.sim.stats.creates.length, 0);
+  assert.equal(h.requests().length, 0);
   h.sim.enqueue('const alpha = 10;');
   const resolved = (await h.client.sendRequest(CodeActionResolveRequest.type, offered!)) as CodeAction;
   assert.ok(resolved.edit);
@@ -99,5 +99,5 @@ test('the key can come from spark.apiKeyCommand', { timeout: 10_000 }, async () 
   h.sim.enqueue('1;');
   const list = (await h.client.sendRequest(CompletionRequest.type, { textDocument: { uri: 'file:///work/k.ts' }, position: { line: 0, character: 10 } })) as CompletionList;
   assert.equal(list.items[0]?.textEdit?.newText, '1;');
-  assert.equal(h.sim.stats.creates[0]!.headers.authorization, 'Bearer ***');
+  assert.equal(h.requests()[0]!.headers.authorization, 'Bearer ***');
 });

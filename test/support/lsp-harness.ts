@@ -26,7 +26,9 @@ import { createConnection, ProposedFeatures } from 'vscode-languageserver/node';
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import { createServer, type Server } from '../../server/server.js';
 import { startSim } from '../../server/sim/index.js';
-import type { SimOptions, SparkSim } from '../../server/sim/api.js';
+import type { RecordedCreate, SimOptions, SparkSim } from '../../server/sim/api.js';
+
+const generates = (c: RecordedCreate) => c.body.generate !== false;
 
 /** Capabilities like Neovim 0.12 plus versioned documentChanges (the richest client). */
 export const FULL_CAPABILITIES: ClientCapabilities = {
@@ -91,12 +93,25 @@ export interface Harness {
   /** Replaces the whole text (a full-content change), bumping the version. */
   change(uri: string, text: string): void;
   text(uri: string): string;
+  /** What the model was asked to generate (warm-ups, `generate: false`, left out). */
+  requests(): RecordedCreate[];
+  /** Resolves once the model was asked to generate `n` times. */
+  waitForRequests(n: number): Promise<void>;
   /** Resolves once `n` showMessage notifications have arrived. */
   waitForMessages(n: number): Promise<ShowMessageParams[]>;
   close(): Promise<void>;
 }
 
 export const KEY = 'sk-test-0123456789abcdef';
+
+/** Waits for a condition that an event outside the test's reach makes true, checking each turn of the loop; fails after `ms`. */
+export async function until(what: string, pred: () => boolean, ms = 5_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!pred()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting until ${what}`);
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+}
 
 export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
   const sim = await startSim({ tokensPerSecond: 0, ...options.sim });
@@ -141,6 +156,10 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       const doc = docs.get(uri);
       if (!doc) throw new Error(`not open: ${uri}`);
       return doc.getText();
+    },
+    requests: () => sim.stats.creates.filter(generates),
+    async waitForRequests(n) {
+      while (h.requests().length < n) await sim.waitForCreates(sim.stats.creates.length + 1);
     },
     waitForMessages(n) {
       if (h.messages.length >= n) return Promise.resolve(h.messages.slice());

@@ -4,8 +4,10 @@ import {
   CURSOR_MARKER,
   TARGET_BEGIN,
   TARGET_END,
+  buildCompletionDelta,
   buildCompletionPrompt,
   buildEditPrompt,
+  buildWarmContext,
   estimateTokens,
   type DiagnosticInfo,
 } from '../../server/context/prompt.js';
@@ -260,4 +262,23 @@ describe('buildEditPrompt', () => {
     assert.equal(a.instructions, b.instructions);
     assert.ok(a.instructions.includes(TARGET_BEGIN) && a.instructions.includes(TARGET_END));
   });
+});
+
+it('warm context: the whole file without a cursor, under the completion instructions; the head when over budget', () => {
+  const text = Array.from({ length: 3000 }, (_, i) => `const line${i} = ${i};`).join('\n') + '\n';
+  const warm = buildWarmContext({ path: '/w/big.ts', languageId: 'typescript', text, budgetTokens: 100_000 });
+  assert.ok(warm.input.includes(text), 'the whole file');
+  assert.ok(!warm.input.includes(CURSOR_MARKER));
+  const full = buildCompletionPrompt({ path: '/w/big.ts', languageId: 'typescript', text, offset: 10, diagnostics: [], budgetTokens: 100 });
+  assert.equal(warm.instructions, full.instructions, 'the same instructions as a completion, so the prefix is shared');
+  const small = buildWarmContext({ path: '/w/big.ts', languageId: 'typescript', text, budgetTokens: 1_000 });
+  assert.ok(small.input.includes('const line0 = 0;') && !small.input.includes('const line2999'), 'over budget: the head');
+  assert.ok(estimateTokens(small.input) <= 1_000 + 20);
+
+  const offset = text.indexOf('const line1500 = ') + 'const line1500 = '.length;
+  const delta = buildCompletionDelta({ languageId: 'typescript', text, offset, budgetTokens: 512 });
+  assert.ok(delta.includes(`const line1500 = ${CURSOR_MARKER}1500;`), 'the cursor line, marked');
+  assert.ok(delta.includes('const line1490 = 1490;') && delta.includes('const line1505 = 1505;'), 'lines around it');
+  assert.ok(estimateTokens(delta) <= 512 + 20);
+  assert.ok(delta.length < text.length / 10, 'a small part of the file');
 });
