@@ -16,6 +16,12 @@ export interface SimOptions {
   handshakeDelayMs?: number;
   /** Connection lifetime in ms; then `websocket_connection_limit_reached` and close. Default 3,600,000. */
   connectionLifetimeMs?: number;
+  /**
+   * Latency model (a simulation; see latency.ts): network round trip per message, handshake round
+   * trips, and time to first token from uncached/cached input tokens. All ms; all default 0 except
+   * handshakeRoundTrips (3, used only when rttMs > 0). With all 0 nothing is delayed.
+   */
+  latency?: SimLatency;
   /** Emit a reasoning output item before the message. Default false. */
   reasoning?: boolean;
   /** Add an `obfuscation` field to delta events. Default false. */
@@ -24,6 +30,17 @@ export interface SimOptions {
   responder?: SimResponder;
   /** Diagnostics sink. Default: silent. */
   log?: (line: string) => void;
+}
+
+export interface SimLatency {
+  /** Round trip (ms): each client->server and server->client message is delayed by half of it. */
+  rttMs?: number;
+  /** Round trips of a new connection (TCP, TLS, upgrade); an upgrade costs all, a fresh HTTP socket all but one. Default 3. */
+  handshakeRoundTrips?: number;
+  /** Time to first token (ms) = ttftBaseMs + uncached input tokens x ttftPerUncachedTokenMs + cached x ttftPerCachedTokenMs. */
+  ttftBaseMs?: number;
+  ttftPerUncachedTokenMs?: number;
+  ttftPerCachedTokenMs?: number;
 }
 
 /** What the simulator knows about a `response.create` when it picks a reply. */
@@ -118,6 +135,8 @@ export interface SimStats {
   inFlight: number;
   /** Every create received, in order. */
   creates: RecordedCreate[];
+  /** Timers the simulator has armed since it started (pacing, delays, lifetimes); for tests of the zero-latency path. */
+  timersStarted: number;
 }
 
 export interface SparkSim {
@@ -133,7 +152,7 @@ export interface SparkSim {
   /** Arm a fault (see SimFault). Faults apply in the order armed. */
   inject(fault: SimFault): void;
   /** Change timing knobs at run time. */
-  configure(options: Pick<SimOptions, 'tokensPerSecond' | 'firstTokenMs' | 'handshakeDelayMs' | 'connectionLifetimeMs'>): void;
+  configure(options: Pick<SimOptions, 'tokensPerSecond' | 'firstTokenMs' | 'handshakeDelayMs' | 'connectionLifetimeMs' | 'latency'>): void;
   /** Resolves when `stats.creates.length` reaches n. */
   waitForCreates(n: number): Promise<void>;
   /** Resolves when `stats.upgradesAccepted` reaches n. */

@@ -3,7 +3,7 @@
 // prints the base URL, and closes it on SIGINT/SIGTERM.
 
 import { readFileSync } from 'node:fs';
-import { startSim, type SimOptions, type SimReply } from './index.js';
+import { startSim, type SimLatency, type SimOptions, type SimReply } from './index.js';
 
 const USAGE = `Usage: spark-sim [options]
 
@@ -22,6 +22,21 @@ Options:
   --api-key KEY           Accepted bearer token (repeatable; default: any non-empty token)
   --verbose               Diagnostics on stderr
   --help                  Show this help
+
+Latency model (a simulation, for measuring transports and caching; times in ms, default 0):
+  --rtt-ms N                        Network round trip: every client->server message is handled
+                                    N/2 late, every server->client message (event frame, SSE chunk)
+                                    is sent N/2 late; order per connection is kept
+  --handshake-round-trips N         Round trips a new connection costs (TCP + TLS + upgrade; default 3):
+                                    a WebSocket upgrade waits N x rtt before the 101; the first HTTP
+                                    request on a fresh socket waits (N - 1) x rtt extra, a kept-alive
+                                    socket none. Only matters when --rtt-ms > 0
+  --ttft-base-ms N                  Time to first token = base + uncached input tokens x per-uncached
+  --ttft-per-uncached-token-ms N      + cached input tokens x per-cached (cached = the chained prefix,
+  --ttft-per-cached-token-ms N        as usage.input_tokens_details.cached_tokens); then generation
+                                    at --tokens-per-second. A generate:false warm-up pays its prefill
+                                    before response.completed
+  With every latency flag 0 nothing is delayed and no timer is added.
 `;
 
 class UsageError extends Error {}
@@ -44,6 +59,7 @@ function parseNumber(flag: string, raw: string | undefined, max = Number.MAX_SAF
 function parseArgs(argv: string[]): CliConfig {
   const options: SimOptions = { port: 8787, host: '127.0.0.1' };
   const apiKeys: string[] = [];
+  const latency: SimLatency = {};
   let script: string | undefined;
   let verbose = false;
   let help = false;
@@ -84,6 +100,21 @@ function parseArgs(argv: string[]): CliConfig {
       case '--lifetime-ms':
         options.connectionLifetimeMs = parseNumber(flag, value());
         break;
+      case '--rtt-ms':
+        latency.rttMs = parseNumber(flag, value());
+        break;
+      case '--handshake-round-trips':
+        latency.handshakeRoundTrips = parseNumber(flag, value());
+        break;
+      case '--ttft-base-ms':
+        latency.ttftBaseMs = parseNumber(flag, value());
+        break;
+      case '--ttft-per-uncached-token-ms':
+        latency.ttftPerUncachedTokenMs = parseNumber(flag, value());
+        break;
+      case '--ttft-per-cached-token-ms':
+        latency.ttftPerCachedTokenMs = parseNumber(flag, value());
+        break;
       case '--reasoning':
       case '--obfuscation':
       case '--verbose':
@@ -108,6 +139,7 @@ function parseArgs(argv: string[]): CliConfig {
     }
   }
   if (apiKeys.length > 0) options.apiKeys = apiKeys;
+  if (Object.keys(latency).length > 0) options.latency = latency;
   return { options, script, verbose, help };
 }
 

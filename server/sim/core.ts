@@ -2,12 +2,13 @@
 // and the timer registry that close() clears. Both transports (WebSocket and HTTP) read from here.
 
 import type { IncomingHttpHeaders } from 'node:http';
-import type { RecordedCreate, SimFault, SimOptions, SimReply, SimResponder, SimStats } from './api.js';
+import type { RecordedCreate, SimFault, SimLatency, SimOptions, SimReply, SimResponder, SimStats } from './api.js';
+import { DEFAULT_HANDSHAKE_ROUND_TRIPS, type LatencyKnobs } from './latency.js';
 
 export type ResponseFault = Exclude<SimFault, { kind: 'upgrade-status' } | { kind: 'connection-limit' }>;
 export type UpgradeFault = Extract<SimFault, { kind: 'upgrade-status' }>;
 
-export interface Knobs {
+export interface Knobs extends LatencyKnobs {
   tokensPerSecond: number;
   firstTokenMs: number;
   handshakeDelayMs: number;
@@ -20,7 +21,10 @@ export interface Knobs {
 export class TimerSet {
   private readonly pending = new Set<NodeJS.Timeout>();
 
+  constructor(private readonly onArm: () => void = () => undefined) {}
+
   after(ms: number, fn: () => void): NodeJS.Timeout {
+    this.onArm();
     const handle = setTimeout(() => {
       this.pending.delete(handle);
       fn();
@@ -52,8 +56,11 @@ export class SimCore {
     openConnections: 0,
     inFlight: 0,
     creates: [],
+    timersStarted: 0,
   };
-  readonly timers = new TimerSet();
+  readonly timers = new TimerSet(() => {
+    this.stats.timersStarted++;
+  });
   readonly apiKeys: ReadonlySet<string> | undefined;
   responder: SimResponder | undefined;
   private readonly replies: SimReply[] = [];
@@ -70,10 +77,26 @@ export class SimCore {
       connectionLifetimeMs: nonNegative(options.connectionLifetimeMs, 3_600_000, 'connectionLifetimeMs'),
       reasoning: options.reasoning ?? false,
       obfuscation: options.obfuscation ?? false,
+      rttMs: 0,
+      handshakeRoundTrips: DEFAULT_HANDSHAKE_ROUND_TRIPS,
+      ttftBaseMs: 0,
+      ttftPerUncachedTokenMs: 0,
+      ttftPerCachedTokenMs: 0,
     };
+    if (options.latency !== undefined) this.setLatency(options.latency);
     this.apiKeys = options.apiKeys && options.apiKeys.length > 0 ? new Set(options.apiKeys) : undefined;
     this.responder = options.responder;
     this.logSink = options.log;
+  }
+
+  /** Applies the given latency parameters (validated; absent ones keep their value). */
+  setLatency(latency: SimLatency): void {
+    const k = this.knobs;
+    if (latency.rttMs !== undefined) k.rttMs = nonNegative(latency.rttMs, 0, 'latency.rttMs');
+    if (latency.handshakeRoundTrips !== undefined) k.handshakeRoundTrips = nonNegative(latency.handshakeRoundTrips, DEFAULT_HANDSHAKE_ROUND_TRIPS, 'latency.handshakeRoundTrips');
+    if (latency.ttftBaseMs !== undefined) k.ttftBaseMs = nonNegative(latency.ttftBaseMs, 0, 'latency.ttftBaseMs');
+    if (latency.ttftPerUncachedTokenMs !== undefined) k.ttftPerUncachedTokenMs = nonNegative(latency.ttftPerUncachedTokenMs, 0, 'latency.ttftPerUncachedTokenMs');
+    if (latency.ttftPerCachedTokenMs !== undefined) k.ttftPerCachedTokenMs = nonNegative(latency.ttftPerCachedTokenMs, 0, 'latency.ttftPerCachedTokenMs');
   }
 
   log(line: string): void {

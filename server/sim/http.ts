@@ -1,11 +1,13 @@
 // The HTTP side: `POST /v1/responses` as SSE (`stream: true`) or a JSON Response object, plus the
 // JSON error bodies used before a stream starts (auth, bad body, WS-only fields, injected errors).
+// Every reply passes through a per-request delay line of the latency model (latency.ts).
 
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { recordHeaders, type SimCore } from './core.js';
 import { countTokens, httpErrorBody, newId, previousNotFound, type ErrorSpec, type Json } from './events.js';
 import { makeRequest, resolveReply } from './replies.js';
 import { ResponseRun, type RunResult, type RunSink } from './run.js';
+import { DelayLine } from './latency.js';
 
 export function sendHttpError(res: ServerResponse, spec: ErrorSpec): void {
   if (res.headersSent) {
@@ -33,11 +35,15 @@ function readBody(req: IncomingMessage): Promise<Buffer> {
 }
 
 export async function handleResponsesPost(core: SimCore, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  // Latency model (latency.ts): everything sent back goes down one delay line, rttMs/2 late, in order.
+  const out = new DelayLine(core.timers, () => core.knobs.rttMs / 2);
+  res.on('close', () => out.clear());
+  const fail = (spec: ErrorSpec): void => out.push(() => sendHttpError(res, spec));
   core.stats.httpRequests++;
   const auth = core.checkAuth(req.headers);
   if (!auth.ok) {
     req.resume();
-    sendHttpError(res, { status: 401, code: auth.code, message: auth.message, type: 'invalid_request_error' });
+    fail({ status: 401, code: auth.code, message: auth.message, type: 'invalid_request_error' });
     return;
   }
   let raw: Buffer;
@@ -51,7 +57,7 @@ export async function handleResponsesPost(core: SimCore, req: IncomingMessage, r
   try {
     parsed = JSON.parse(raw.toString('utf8'));
   } catch {
-    sendHttpError(res, {
+    fail({
       status: 400,
       code: 'invalid_json',
       message: 'We could not parse the JSON body of your request. (HINT: This likely means you aren\'t using your HTTP library correctly.)',
@@ -59,7 +65,7 @@ export async function handleResponsesPost(core: SimCore, req: IncomingMessage, r
     return;
   }
   if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
-    sendHttpError(res, { status: 400, code: 'invalid_json', message: 'The request body must be a JSON object.' });
+    fail({ status: 400, code: 'invalid_json', message: 'The request body must be a JSON object.' });
     return;
   }
   const body = parsed as Json;
@@ -73,7 +79,7 @@ export async function handleResponsesPost(core: SimCore, req: IncomingMessage, r
 
   for (const wsOnly of ['stream_id', 'generate']) {
     if (body[wsOnly] !== undefined) {
-      sendHttpError(res, {
+      fail({
         status: 400,
         code: 'unknown_parameter',
         message: `Unknown parameter: '${wsOnly}'. It is only supported in WebSocket mode.`,
@@ -86,11 +92,11 @@ export async function handleResponsesPost(core: SimCore, req: IncomingMessage, r
   const previous = body['previous_response_id'];
   if (previous !== undefined && previous !== null) {
     // store:false responses live only in a WebSocket connection's cache; HTTP never sees them.
-    sendHttpError(res, previousNotFound(String(previous)));
+    fail(previousNotFound(String(previous)));
     return;
   }
   if (body['background'] === true) {
-    sendHttpError(res, {
+    fail({
       status: 400,
       code: 'unsupported_parameter',
       message: "spark-sim does not support background mode ('background': true).",
@@ -102,7 +108,7 @@ export async function handleResponsesPost(core: SimCore, req: IncomingMessage, r
 
   const fault = core.takeResponseFault(false);
   if (fault?.kind === 'error') {
-    sendHttpError(res, {
+    fail({
       status: fault.status,
       code: fault.code,
       message: fault.message ?? `spark-sim injected error (${fault.code}).`,
@@ -122,29 +128,32 @@ export async function handleResponsesPost(core: SimCore, req: IncomingMessage, r
 
   const destroy = (): void => {
     finished = true;
-    req.socket.destroy();
+    out.push(() => req.socket.destroy());
   };
   let sink: RunSink;
   let onEnd: (result: RunResult) => void;
   if (streaming) {
-    res.writeHead(200, {
-      'content-type': 'text/event-stream; charset=utf-8',
-      'cache-control': 'no-cache',
-      'x-request-id': requestId,
+    out.push(() => {
+      res.writeHead(200, {
+        'content-type': 'text/event-stream; charset=utf-8',
+        'cache-control': 'no-cache',
+        'x-request-id': requestId,
+      });
+      res.flushHeaders();
     });
-    res.flushHeaders();
     sink = {
       send: (event) => {
-        res.write(`event: ${String(event['type'])}\ndata: ${JSON.stringify(event)}\n\n`);
+        const chunk = `event: ${String(event['type'])}\ndata: ${JSON.stringify(event)}\n\n`;
+        out.push(() => res.write(chunk));
       },
       sendRaw: (text, type) => {
-        res.write(`event: ${type}\ndata: ${text}\n\n`);
+        out.push(() => res.write(`event: ${type}\ndata: ${text}\n\n`));
       },
       drop: destroy,
     };
     onEnd = () => {
       finished = true;
-      res.end();
+      out.push(() => res.end());
     };
   } else {
     sink = { send: () => undefined, sendRaw: () => undefined, drop: destroy };
@@ -152,7 +161,7 @@ export async function handleResponsesPost(core: SimCore, req: IncomingMessage, r
       finished = true;
       if (result.outcome === 'failed') {
         const error = result.response['error'] as { code?: string; message?: string } | null;
-        sendHttpError(res, {
+        fail({
           status: 500,
           code: error?.code ?? 'server_error',
           message: error?.message ?? 'The server had an error while processing your request.',
@@ -161,12 +170,14 @@ export async function handleResponsesPost(core: SimCore, req: IncomingMessage, r
         return;
       }
       const payload = JSON.stringify(result.response);
-      res.writeHead(200, {
-        'content-type': 'application/json',
-        'content-length': Buffer.byteLength(payload),
-        'x-request-id': requestId,
+      out.push(() => {
+        res.writeHead(200, {
+          'content-type': 'application/json',
+          'content-length': Buffer.byteLength(payload),
+          'x-request-id': requestId,
+        });
+        res.end(payload);
       });
-      res.end(payload);
     };
   }
   const responseId = newId('resp');

@@ -34,6 +34,7 @@ export async function startSim(options: SimOptions = {}): Promise<SparkSim> {
       if (knobs.tokensPerSecond !== undefined) core.knobs.tokensPerSecond = nonNegative(knobs.tokensPerSecond, 0, 'tokensPerSecond');
       if (knobs.firstTokenMs !== undefined) core.knobs.firstTokenMs = nonNegative(knobs.firstTokenMs, 0, 'firstTokenMs');
       if (knobs.handshakeDelayMs !== undefined) core.knobs.handshakeDelayMs = nonNegative(knobs.handshakeDelayMs, 0, 'handshakeDelayMs');
+      if (knobs.latency !== undefined) core.setLatency(knobs.latency);
       if (knobs.connectionLifetimeMs !== undefined) {
         core.knobs.connectionLifetimeMs = nonNegative(knobs.connectionLifetimeMs, 0, 'connectionLifetimeMs');
         server.rescheduleLifetimes();

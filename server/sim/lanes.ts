@@ -1,6 +1,7 @@
 // One accepted WebSocket connection: client frame parsing, stream_id lanes (FIFO per lane,
 // concurrent across lanes, 16 in flight, 32 named lanes), the connection-local response cache,
-// steer replies, and the connection lifetime limit.
+// steer replies, and the connection lifetime limit. Frames in both directions pass through the
+// latency model's delay lines (latency.ts): rttMs/2 each way, order kept, synchronous when rttMs is 0.
 
 import type { RawData, WebSocket } from 'ws';
 import type { SimCore } from './core.js';
@@ -16,6 +17,7 @@ import {
 } from './events.js';
 import { makeRequest, resolveReply } from './replies.js';
 import { ResponseRun, type RunResult, type RunSink } from './run.js';
+import { DelayLine } from './latency.js';
 
 export const STREAM_ID_PATTERN = /^[A-Za-z0-9_.-]{1,256}$/;
 export const MAX_IN_FLIGHT = 16;
@@ -53,6 +55,9 @@ export class SimConnection {
   private closed = false;
   private lifetimeTimer: NodeJS.Timeout | undefined;
   private readonly openedAt = Date.now();
+  /** Client->server frames, handled rttMs/2 after arrival; server->client frames and closes, sent rttMs/2 late. */
+  private readonly inbound: DelayLine;
+  private readonly outbound: DelayLine;
 
   constructor(
     private readonly core: SimCore,
@@ -61,9 +66,14 @@ export class SimConnection {
     private readonly headers: Record<string, string>,
     private readonly onClosed: (connection: SimConnection) => void,
   ) {
-    ws.on('message', (data, isBinary) => this.onMessage(data, isBinary));
+    const halfRtt = (): number => this.core.knobs.rttMs / 2;
+    this.inbound = new DelayLine(core.timers, halfRtt);
+    this.outbound = new DelayLine(core.timers, halfRtt);
+    ws.on('message', (data, isBinary) => this.inbound.push(() => this.onMessage(data, isBinary)));
     ws.on('close', (code) => {
       this.core.log(`connection #${index} closed (${code})`);
+      this.inbound.clear();
+      this.outbound.clear();
       this.teardown();
     });
     ws.on('error', (error) => this.core.log(`connection #${index} socket error: ${error.message}`));
@@ -92,11 +102,14 @@ export class SimConnection {
       }),
     );
     this.teardown();
-    this.ws.close(1000, 'Connection lifetime exceeded');
+    // The close follows the error event down the same (delayed) line.
+    this.outbound.push(() => this.ws.close(1000, 'Connection lifetime exceeded'));
   }
 
   /** Drop without a close frame (used by SparkSim.close()). */
   terminate(): void {
+    this.inbound.clear();
+    this.outbound.clear();
     this.teardown();
     this.ws.terminate();
   }
@@ -313,10 +326,11 @@ export class SimConnection {
     const sink: RunSink = {
       send: (event) => this.sendJson(streamId === undefined ? event : { ...event, stream_id: streamId }),
       sendRaw: (text) => this.sendText(text),
-      drop: (code) => {
-        if (code === 1006) this.ws.terminate();
-        else this.ws.close(code, code === 1011 ? 'Internal error' : 'Closing');
-      },
+      drop: (code) =>
+        this.outbound.push(() => {
+          if (code === 1006) this.ws.terminate();
+          else this.ws.close(code, code === 1011 ? 'Internal error' : 'Closing');
+        }),
     };
     const run = new ResponseRun(
       this.core,
@@ -356,6 +370,8 @@ export class SimConnection {
   }
 
   private sendText(text: string): void {
-    if (this.ws.readyState === this.ws.OPEN) this.ws.send(text);
+    this.outbound.push(() => {
+      if (this.ws.readyState === this.ws.OPEN) this.ws.send(text);
+    });
   }
 }

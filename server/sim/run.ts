@@ -1,10 +1,13 @@
 // One response being generated: the spec 3.1 event sequence with sequence numbers, pacing of
 // deltas at tokens-per-second (batched per timer tick), max_output_tokens, and in-stream faults.
 // Transport-neutral: events go to a RunSink (a WebSocket lane or an SSE/JSON HTTP response).
+// Timeline: [firstTokenMs] created, in_progress, [prefill of the latency model, latency.ts] output
+// items and deltas at tokensPerSecond, terminal event. A warm-up: created, [prefill], completed.
 
 import type { SimCore, ResponseFault } from './core.js';
 import { chunkText, countTokens, makeResponse, makeUsage, newId, obfuscationFor, type Json } from './events.js';
 import type { ResolvedReply } from './replies.js';
+import { prefillMs } from './latency.js';
 
 export interface RunSink {
   /** Send one event object (the sink may add `stream_id`). */
@@ -55,6 +58,8 @@ export class ResponseRun {
   private readonly sparse: boolean;
   private readonly tokensPerSecond: number;
   private readonly firstTokenMs: number;
+  /** Latency model: time from response.in_progress to the first output (ms). */
+  private readonly prefillMs: number;
 
   constructor(
     private readonly core: SimCore,
@@ -66,6 +71,7 @@ export class ResponseRun {
     this.pendingFault = plan.fault?.kind === 'sparse' ? undefined : plan.fault;
     this.tokensPerSecond = plan.reply?.tokensPerSecond ?? core.knobs.tokensPerSecond;
     this.firstTokenMs = plan.reply?.firstTokenMs ?? core.knobs.firstTokenMs;
+    this.prefillMs = prefillMs(core.knobs, plan.inputTokens, plan.cachedTokens);
   }
 
   get id(): string {
@@ -113,6 +119,16 @@ export class ResponseRun {
     const createdAt = Math.floor(Date.now() / 1000);
     this.response = makeResponse(this.plan.id, this.plan.body, createdAt);
     this.emit('response.created', { response: this.snapshot() });
+    if (this.prefillMs > 0) {
+      this.timer = this.core.timers.after(this.prefillMs, () => this.warmupDone(createdAt));
+    } else {
+      this.warmupDone(createdAt);
+    }
+  }
+
+  private warmupDone(createdAt: number): void {
+    this.timer = undefined;
+    if (this.stopped) return;
     const usage = makeUsage(this.plan.inputTokens, this.plan.cachedTokens, 0, 0);
     const final = { ...this.response, status: 'completed', completed_at: createdAt, output: [], usage };
     this.emit('response.completed', { response: final });
@@ -127,6 +143,18 @@ export class ResponseRun {
     this.emit('response.created', { response: this.snapshot() });
     this.emit('response.in_progress', { response: this.snapshot() });
     if (this.sparse) this.emit('codex.rate_limits', { rate_limits: { primary: { used_percent: 1.0, window_minutes: 300 } } });
+    if (this.prefillMs > 0) {
+      this.timer = this.core.timers.after(this.prefillMs, () => this.emitOutput());
+    } else {
+      this.emitOutput();
+    }
+  }
+
+  /** Output items and deltas, once the prompt is "read". */
+  private emitOutput(): void {
+    this.timer = undefined;
+    const reply = this.plan.reply;
+    if (!reply || this.stopped) return;
     if (this.core.knobs.reasoning) this.emitReasoning();
 
     this.msgId = newId('msg');

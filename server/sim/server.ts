@@ -1,5 +1,7 @@
 // The node `http` server and its wiring: routing, the `GET /v1/responses` upgrade (auth, handshake
 // delay, upgrade-status faults, 101 via `ws` in noServer mode), connection bookkeeping, and shutdown.
+// Applies the latency model's handshake costs (latency.ts): round trips before a 101, and TCP + TLS
+// before the first HTTP request of a fresh socket.
 
 import { createServer, STATUS_CODES, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
@@ -9,6 +11,7 @@ import { recordHeaders, type SimCore } from './core.js';
 import { httpErrorBody, type ErrorSpec } from './events.js';
 import { handleResponsesPost, sendHttpError } from './http.js';
 import { SimConnection } from './lanes.js';
+import { httpRequestDelayMs, upgradeDelayMs } from './latency.js';
 
 const RESPONSES_PATH = '/v1/responses';
 
@@ -24,6 +27,8 @@ export class SimServer {
   private readonly wss: WebSocketServer;
   private readonly connections = new Set<SimConnection>();
   private readonly sockets = new Set<Socket | Duplex>();
+  /** Sockets that already carried an HTTP request (kept alive: no handshake cost for the next one). */
+  private readonly usedSockets = new WeakSet<object>();
   private connectionCount = 0;
   private closing: Promise<void> | undefined;
 
@@ -71,6 +76,19 @@ export class SimServer {
       });
       return;
     }
+    const fresh = !this.usedSockets.has(req.socket);
+    this.usedSockets.add(req.socket);
+    const delay = httpRequestDelayMs(this.core.knobs, fresh);
+    if (delay > 0) {
+      this.core.timers.after(delay, () => {
+        if (!req.socket.destroyed && !this.closing) this.handlePost(req, res);
+      });
+    } else {
+      this.handlePost(req, res);
+    }
+  }
+
+  private handlePost(req: IncomingMessage, res: ServerResponse): void {
     handleResponsesPost(this.core, req, res).catch((error: unknown) => {
       this.core.log(`http handler failed: ${error instanceof Error ? error.message : String(error)}`);
       if (!res.headersSent) sendHttpError(res, { status: 500, code: 'server_error', message: 'spark-sim internal error.' });
@@ -91,7 +109,7 @@ export class SimServer {
       return;
     }
     this.core.stats.upgrades++;
-    const delay = this.core.knobs.handshakeDelayMs;
+    const delay = this.core.knobs.handshakeDelayMs + upgradeDelayMs(this.core.knobs);
     if (delay > 0) {
       const timer = this.core.timers.after(delay, () => {
         socket.off('close', onGone);
