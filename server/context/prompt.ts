@@ -133,7 +133,7 @@ export function buildCompletionDelta(args: { languageId: string; text: string; o
 }
 
 const WARM_NOTE = 'This is the file the following requests are about; each gives the current text around the cursor.';
-const DELTA_NOTE = `The file is as shown before, except that the lines around the cursor now read as follows (cursor: ${CURSOR_MARKER}).`;
+const DELTA_NOTE = 'The file is as shown before, except that the lines around the cursor now read as follows.';
 
 export function buildEditPrompt(args: {
   path: string;

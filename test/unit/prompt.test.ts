@@ -281,4 +281,5 @@ it('warm context: the whole file without a cursor, under the completion instruct
   assert.ok(delta.includes('const line1490 = 1490;') && delta.includes('const line1505 = 1505;'), 'lines around it');
   assert.ok(estimateTokens(delta) <= 512 + 20);
   assert.ok(delta.length < text.length / 10, 'a small part of the file');
+  assert.equal(delta.split(CURSOR_MARKER).length, 2, 'the marker appears once');
 });
