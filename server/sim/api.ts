@@ -74,7 +74,9 @@ export type SimResponder = (request: SimRequest) => SimReply;
 
 /**
  * Faults applied to the next matching response (or at once, for connection-level ones).
- * A `generate:false` warm-up consumes only an `error` fault; the others wait for the next generating response.
+ * Faults target generating responses: a `generate:false` warm-up consumes only an `error` fault armed with
+ * `warmup: true` (and a generating response never does), so background warm-ups do not eat faults meant
+ * for completions.
  * Over HTTP, `close` cuts the SSE body (socket destroyed) whatever the code.
  */
 export type SimFault =
@@ -93,6 +95,8 @@ export type SimFault =
       type?: string;
       /** `error.param`; default null. */
       param?: string | null;
+      /** Answer the next `generate:false` warm-up instead of the next generating response. */
+      warmup?: boolean;
     }
   /** The next response ends with response.failed. */
   | { kind: 'failed'; code: string; message?: string; afterDeltas?: number }

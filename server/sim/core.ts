@@ -135,16 +135,15 @@ export class SimCore {
   }
 
   /**
-   * Consume the oldest armed response fault. A `generate:false` warm-up produces no output,
-   * so only an `error` fault (which answers the create itself) applies to it; other faults wait
-   * for the next generating response.
+   * Consume the oldest armed fault for this kind of response. A `generate:false` warm-up produces no
+   * output: only an `error` fault armed with `warmup: true` applies to it, and such a fault waits for a
+   * warm-up; every other fault waits for the next generating response (clients warm up in the
+   * background, which must not eat faults meant for completions).
    */
   takeResponseFault(forWarmup: boolean): ResponseFault | undefined {
-    const head = this.responseFaults[0];
-    if (!head) return undefined;
-    if (forWarmup && head.kind !== 'error') return undefined;
-    this.responseFaults.shift();
-    return head;
+    const i = this.responseFaults.findIndex((f) => (f.kind === 'error' && f.warmup === true) === forWarmup);
+    if (i === -1) return undefined;
+    return this.responseFaults.splice(i, 1)[0];
   }
 
   // ---- recorded traffic ----------------------------------------------------------------------

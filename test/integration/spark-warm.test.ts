@@ -264,6 +264,19 @@ test('a warm key whose connection has no free work lane runs elsewhere with the 
   assert.equal(textOf(b), `${CONTEXT}\ntwo`);
 });
 
+test('a failed warm-up resolves false and leaves the key cold; faults for completions are not eaten by warm-ups', async (t) => {
+  const { sim, client } = await setup(t);
+  sim.inject({ kind: 'error', status: 500, code: 'server_error' });
+  sim.inject({ kind: 'error', status: 500, code: 'server_error', warmup: true });
+  assert.equal(await client.warm(warmReq('file:///a.ts')), false, 'the warm-up got the warm-up fault');
+  assert.equal(client.stats().warmContexts, 0);
+  await assert.rejects(client.generate(genReq('file:///a.ts', 'x')), /server_error/);
+  assert.equal(body(sim.stats.creates[1])['previous_response_id'], undefined, 'a cold key sends the full input');
+  assert.equal(await client.warm(warmReq('file:///a.ts')), true, 're-warm after a failure works');
+  await client.generate(genReq('file:///a.ts', 'y'));
+  assert.equal(body(sim.stats.creates.at(-1))['previous_response_id'], sim.stats.creates.at(-2)?.responseId);
+});
+
 // ---- WarmContexts against a fake connection: the fork caveat and warm-up pacing -----------------
 
 class FakeConn {
