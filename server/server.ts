@@ -12,6 +12,7 @@ import { Settings } from './lsp/configuration.js';
 import type { Logger, ServerContext } from './lsp/context.js';
 import { registerInlineCompletion } from './lsp/inline-completion.js';
 import { Warmth } from './lsp/warmth.js';
+import { listenDocuments } from './lsp/documents.js';
 import { trackWorkspaceFolders } from './lsp/workspace.js';
 import { LatestWins } from './scheduling/latest-wins.js';
 import { TypingAlong } from './scheduling/typing-along.js';
@@ -189,7 +190,7 @@ export function createServer(connection: Connection, options: ServerOptions): Se
     ctx.typingAlong.forget(e.document.uri);
     warmth.forget(e.document.uri);
   });
-  documents.listen(connection);
+  listenDocuments(documents, connection, log);
 
   return {
     context: ctx,
