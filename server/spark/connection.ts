@@ -21,10 +21,10 @@
 import WebSocket from 'ws';
 import type { IncomingMessage } from 'node:http';
 import { SparkError, SparkErrorCode } from './errors.js';
+import { redactHeaders, requestHeaders } from './headers.js';
 import { parseServerEvent, type ErrorEvent } from './events.js';
 import { ResponseAccumulator, connectionErrorOf, retryAfterMs, type ResponseOutcome } from './response-stream.js';
 
-export const SPARK_LSP_VERSION = '0.1.0';
 
 /** Receives the result of one response on a lane. */
 export interface LaneSink {
@@ -121,15 +121,9 @@ export class SparkConnection {
       return lane;
     });
     for (let i = 0; i < (options.contextLanes ?? 0); i++) this.contexts.set(`c${i}`, []);
-    this.ws = new WebSocket(options.url, {
-      perMessageDeflate: false,
-      followRedirects: false,
-      handshakeTimeout: 15_000,
-      headers: {
-        Authorization: `Bearer ${options.apiKey}`,
-        'User-Agent': `spark-lsp/${SPARK_LSP_VERSION}`,
-      },
-    });
+    const headers = requestHeaders(options.apiKey);
+    options.log('debug', `spark connection ${this.id}: GET ${options.url} ${JSON.stringify(redactHeaders(headers))}`);
+    this.ws = new WebSocket(options.url, { perMessageDeflate: false, followRedirects: false, handshakeTimeout: 15_000, headers });
     this.ws.on('unexpected-response', (_req, res: IncomingMessage) => this.onUnexpectedResponse(res));
     this.ws.on('open', () => this.onOpen());
     this.ws.on('message', (data, isBinary) => this.onMessage(data, isBinary));

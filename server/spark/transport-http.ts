@@ -6,7 +6,7 @@
 import { SparkError, SparkErrorCode } from './errors.js';
 import { parseServerEvent } from './events.js';
 import { ResponseAccumulator, upstreamError, type ResponseOutcome } from './response-stream.js';
-import { SPARK_LSP_VERSION } from './connection.js';
+import { requestHeaders } from './headers.js';
 
 export interface HttpRequest {
   baseUrl: string;
@@ -39,12 +39,7 @@ export async function httpGenerate(req: HttpRequest): Promise<ResponseOutcome> {
   try {
     const res = await fetch(responsesUrl(req.baseUrl), {
       method: 'POST',
-      headers: {
-        Authorization: `Bearer ${req.apiKey}`,
-        'Content-Type': 'application/json',
-        Accept: 'text/event-stream',
-        'User-Agent': `spark-lsp/${SPARK_LSP_VERSION}`,
-      },
+      headers: requestHeaders(req.apiKey, { 'Content-Type': 'application/json', Accept: 'text/event-stream' }),
       body: JSON.stringify(req.body),
       signal: ctrl.signal,
     });

@@ -52,6 +52,7 @@ test('a refused key is reported by the variable that holds it, never by its valu
 test('a working session at debug level never writes the key', { timeout: 20_000 }, async () => {
   const { all } = await session(true);
   assert.ok(all.includes('Content-Length'), 'the capture holds the session');
+  assert.ok(all.includes('Bearer ***'), 'the debug trace of the upgrade headers is there, redacted');
   assert.ok(sim!.stats.creates.length >= 1, 'requests reached the model');
   assert.ok(!all.includes(KEY));
 });

@@ -15,6 +15,8 @@ export const BIN = fileURLToPath(new URL('../../dist/server/main.js', import.met
 
 export interface StdioServer {
   conn: ProtocolConnection;
+  /** The server's process id. */
+  pid: number;
   /** Everything written to stdout so far. */
   stdout(): Buffer;
   /** Everything written to stderr so far. */
@@ -35,6 +37,7 @@ export function spawnServer(args: string[], env: NodeJS.ProcessEnv): StdioServer
   conn.listen();
   return {
     conn,
+    pid: child.pid ?? 0,
     stdout: () => Buffer.concat(out),
     stderr: () => err,
     async stop() {
