@@ -104,7 +104,7 @@ export const latencyBench: Bench = {
   name: 'latency',
   title: 'Server-added latency per completion (zero-latency simulator)',
   async run({ quick }) {
-    const warmup = quick ? 20 : 300;
+    const warmup = quick ? 50 : 1000;
     const n = quick ? 150 : 3000;
     const settings = { poolSize: 1 };
     const results: VariantResult[] = [];

@@ -345,7 +345,7 @@ export async function stdioLsp(options: LspOptions = {}, nodeArgs: string[] = []
   });
   client.onRequest(WorkDoneProgressCreateRequest.type, () => {});
   client.onRequest(RegistrationRequest.type, () => {});
-  client.onNotification((_method: string, _params: unknown) => {});
+  for (const method of ['window/logMessage', 'window/showMessage', '$/progress', 'telemetry/event']) client.onNotification(method, () => {});
   client.listen();
   await client.sendRequest(InitializeRequest.type, {
     processId: process.pid,
