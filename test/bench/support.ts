@@ -134,6 +134,7 @@ export function printTable(title: string, headers: string[], rows: (string | num
 }
 
 export function fmt(x: number): string {
+  if (Number.isNaN(x)) return '—';
   if (!Number.isFinite(x)) return String(x);
   if (Number.isInteger(x)) return String(x);
   if (Math.abs(x) >= 100) return x.toFixed(1);
