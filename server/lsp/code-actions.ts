@@ -19,6 +19,7 @@ import { Command } from './commands.js';
 import type { ServerContext } from './context.js';
 import { computeEdit, EditTargetSchema, type DiagnosticInput, type EditTarget } from './edit-flow.js';
 import { explicitly } from './outcome.js';
+import { check, CodeActionParamsShape, CodeActionShape } from './params.js';
 import { mayUse } from './workspace.js';
 
 /** Marks `data` as ours; resolve ignores anything without it. `sig` proves this process issued it. */
@@ -62,6 +63,7 @@ export function registerCodeActions(ctx: ServerContext): void {
 }
 
 export function listActions(ctx: ServerContext, params: CodeActionParams): CodeAction[] {
+  check('textDocument/codeAction', CodeActionParamsShape, params);
   const doc = ctx.documents.get(params.textDocument.uri);
   const { resolveEdit, applyEdit } = ctx.negotiated;
   if (!doc || ctx.spark instanceof Error || (!resolveEdit && !applyEdit) || !mayUse(ctx, doc.uri)) return [];
@@ -106,6 +108,7 @@ export function listActions(ctx: ServerContext, params: CodeActionParams): CodeA
 }
 
 export async function resolveAction(ctx: ServerContext, action: CodeAction, token: CancellationToken): Promise<CodeAction> {
+  check('codeAction/resolve', CodeActionShape, action);
   const data = DataSchema.safeParse(action.data);
   if (!data.success || action.edit) return action;
   const { spark: _, sig, ...target } = data.data;

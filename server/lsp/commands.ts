@@ -7,6 +7,7 @@ import { SparkError, SparkErrorCode } from '../spark/errors.js';
 import type { ServerContext } from './context.js';
 import { computeEdit, ensureCurrent, EditTargetSchema, type EditTarget } from './edit-flow.js';
 import { explicitly } from './outcome.js';
+import { check, ExecuteCommandShape } from './params.js';
 
 export const Command = { Edit: 'spark.edit' } as const;
 export const COMMANDS: readonly string[] = Object.values(Command);
@@ -25,6 +26,7 @@ const EditArgsSchema = z.tuple([EditTargetSchema]);
 
 export function registerCommands(ctx: ServerContext): void {
   ctx.connection.onExecuteCommand((params, token) => {
+    check('workspace/executeCommand', ExecuteCommandShape, params);
     const handler = handlers[params.command];
     if (!handler) {
       return explicitly(ctx, params.command, () =>

@@ -14,6 +14,7 @@ import {
 } from 'vscode-languageserver';
 import type { ServerContext } from './context.js';
 import { quietly } from './outcome.js';
+import { check, TextPositionParams } from './params.js';
 import { suggest, type Suggestion } from './suggest.js';
 
 const EMPTY: CompletionList = { isIncomplete: true, items: [] };
@@ -26,6 +27,7 @@ export function registerCompletion(ctx: ServerContext): void {
 }
 
 export async function complete(ctx: ServerContext, params: CompletionParams, token: CancellationToken): Promise<CompletionList> {
+  check('textDocument/completion', TextPositionParams, params);
   if (!ctx.config.completion.enabled) return EMPTY;
   const list = await quietly(
     ctx,

@@ -8,6 +8,7 @@ import {
 } from 'vscode-languageserver';
 import type { ServerContext } from './context.js';
 import { quietly } from './outcome.js';
+import { check, TextPositionParams } from './params.js';
 import { suggest } from './suggest.js';
 
 const EMPTY: InlineCompletionList = { items: [] };
@@ -21,6 +22,7 @@ export async function inlineComplete(
   params: InlineCompletionParams,
   token: CancellationToken,
 ): Promise<InlineCompletionList> {
+  check('textDocument/inlineCompletion', TextPositionParams, params);
   if (!ctx.config.completion.inlineEnabled) return EMPTY;
   const list = await quietly(
     ctx,

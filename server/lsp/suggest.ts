@@ -9,7 +9,6 @@ import { Priority } from '../spark/api.js';
 import { SparkError, SparkErrorCode } from '../spark/errors.js';
 import type { ServerContext } from './context.js';
 import { promptPath } from './uri.js';
-import { promptCacheKey } from './warmth.js';
 import { mayUse } from './workspace.js';
 
 export interface Suggestion {
@@ -63,7 +62,7 @@ export async function suggest(
         instructions: prompt.instructions,
         input: chained ?? prompt.input,
         ...(chained !== undefined ? { warm: { key: uri, fullInput: prompt.input } } : {}),
-        promptCacheKey: promptCacheKey(uri),
+        promptCacheKey: ctx.warmth.cacheKey(uri),
         maxOutputTokens: completion.maxOutputTokens,
         priority: Priority.Interactive,
         deadline: Date.now() + completion.timeoutMs,

@@ -13,15 +13,26 @@ export const SETTLE_MS = 500;
 const WARM_DEADLINE_MS = 30_000;
 
 /** Stable per document, so the provider's prompt cache keeps hitting for it. */
-export function promptCacheKey(uri: string): string {
+function hashKey(uri: string): string {
   return `spark-lsp-${createHash('sha256').update(uri).digest('hex').slice(0, 16)}`;
 }
 
 export class Warmth {
   private readonly timers = new Map<string, NodeJS.Timeout>();
   private readonly warmed = new Set<string>();
+  private readonly cacheKeys = new Map<string, string>();
 
   constructor(private readonly ctx: ServerContext) {}
+
+  /** The document's `prompt_cache_key` (hashed once per open document: it is on every request's path). */
+  cacheKey(uri: string): string {
+    let key = this.cacheKeys.get(uri);
+    if (key === undefined) {
+      key = hashKey(uri);
+      if (this.ctx.documents.get(uri)) this.cacheKeys.set(uri, key);
+    }
+    return key;
+  }
 
   /** Whether completions for `uri` may chain from a warm context (the client falls back while it warms). */
   has(uri: string): boolean {
@@ -44,7 +55,7 @@ export class Warmth {
       key: uri,
       instructions: prompt.instructions,
       context: prompt.input,
-      promptCacheKey: promptCacheKey(uri),
+      promptCacheKey: this.cacheKey(uri),
       deadline: Date.now() + WARM_DEADLINE_MS,
     });
   }
@@ -61,6 +72,7 @@ export class Warmth {
   forget(uri: string): void {
     this.cancel(uri);
     this.warmed.delete(uri);
+    this.cacheKeys.delete(uri);
     const spark = this.ctx.spark;
     if (!(spark instanceof Error)) spark.forget(uri);
   }

@@ -57,6 +57,8 @@ export function createSparkClient(options: SparkClientOptions): SparkClient {
   const listeners = new Set<(status: SparkStatus) => void>();
   const calls = new Set<Call>();
   let closed = false;
+  /** After a 429 with retry-after, requests wait until then (or fail at once when their deadline comes first). */
+  let holdUntil = 0;
   const noKey = options.apiKey.trim() === '';
 
   const pool = noKey
@@ -93,6 +95,7 @@ export function createSparkClient(options: SparkClientOptions): SparkClient {
     noChain = false;
     readonly ctrl = new AbortController();
     private timer: NodeJS.Timeout | undefined;
+    private hold: NodeJS.Timeout | undefined;
     private readonly onAbort = (): void => this.fail(new SparkError(SparkErrorCode.Cancelled, 'request cancelled'));
 
     constructor(
@@ -113,10 +116,20 @@ export function createSparkClient(options: SparkClientOptions): SparkClient {
       this.settled = true;
       calls.delete(this);
       if (this.timer !== undefined) clearTimeout(this.timer);
+      if (this.hold !== undefined) clearTimeout(this.hold);
       this.timer = undefined;
+      this.hold = undefined;
       this.req.signal?.removeEventListener('abort', this.onAbort);
-      this.ctrl.abort();
+      this.ctrl.abort('settled'); // a string reason: abort() without one builds a DOMException per request
       return true;
+    }
+
+    /** Starts the first attempt once a rate-limit hold is over. */
+    holdFor(ms: number): void {
+      this.hold = setTimeout(() => {
+        this.hold = undefined;
+        if (!this.settled) this.attempt(undefined);
+      }, ms);
     }
 
     succeed(outcome: ResponseOutcome, transport: 'websocket' | 'http'): void {
@@ -124,6 +137,9 @@ export function createSparkClient(options: SparkClientOptions): SparkClient {
     }
 
     fail(error: SparkError): void {
+      if (error.code === SparkErrorCode.RateLimited && error.retryAfterMs !== undefined) {
+        holdUntil = Math.max(holdUntil, Date.now() + error.retryAfterMs);
+      }
       if (this.finish()) this.reject(error);
     }
 
@@ -227,8 +243,15 @@ export function createSparkClient(options: SparkClientOptions): SparkClient {
       if (pool === undefined) return Promise.reject(new SparkError(SparkErrorCode.NoApiKey, 'no API key is configured'));
       if (req.signal?.aborted) return Promise.reject(new SparkError(SparkErrorCode.Cancelled, 'request cancelled'));
       if (!(req.deadline > Date.now())) return Promise.reject(new SparkError(SparkErrorCode.Timeout, `the deadline ${String(req.deadline)} has already passed`));
+      const wait = holdUntil - Date.now();
+      if (wait > 0 && req.deadline <= holdUntil) {
+        const seconds = Math.ceil(wait / 1000);
+        return Promise.reject(new SparkError(SparkErrorCode.RateLimited, `rate limited by the service; holding requests for ${seconds} s`, { retryAfterMs: wait }));
+      }
       return new Promise<GenerateResult>((resolve, reject) => {
-        new Call(req, resolve, reject).attempt(undefined);
+        const call = new Call(req, resolve, reject);
+        if (wait <= 0) call.attempt(undefined);
+        else call.holdFor(wait);
       });
     },
     warm(req: WarmRequest): Promise<boolean> {

@@ -332,6 +332,7 @@ test(`fuzz: ${MESSAGES}+ generated and mutated messages; every request answered,
   );
   await flush();
   assert.ok(sent >= MESSAGES, `sent ${sent} messages`);
+  assert.equal(errorCodes.get(-32603) ?? 0, 0, `no request ended in InternalError: ${JSON.stringify(Object.fromEntries(errorCodes))}`);
 
   // Forged command arguments one at a time: any applied edit is for exactly the document the command named,
   // which is open.

@@ -185,12 +185,6 @@ interface ResponseFaultRow {
 
 const ROWS: ResponseFaultRow[] = [
   {
-    name: '429 error event with retry-after',
-    faults: [{ kind: 'error', status: 429, code: 'rate_limit_exceeded', retryAfterSeconds: 7 }],
-    completion: 'empty',
-    edit: { code: SparkErrorCode.RateLimited, message: /rate.limit.*7 s/i },
-  },
-  {
     name: '500 error event',
     faults: [{ kind: 'error', status: 500, code: 'server_error', message: 'The server had an error.' }],
     completion: 'empty',
@@ -305,6 +299,25 @@ for (const row of ROWS) {
 }
 
 // ---- faults with their own shape ------------------------------------------------------------------
+
+test('fault: 429 with retry-after: the request fails, later ones wait out the retry-after, then succeed', { timeout: 20_000 }, async () => {
+  const before = handles();
+  const harness = await start();
+  await sparkOf(harness).ready();
+  harness.sim.inject({ kind: 'error', status: 429, code: 'rate_limit_exceeded', retryAfterSeconds: 1 });
+  await completesEmpty(harness);
+  // The next completion's deadline lies beyond the wait: it is held until the retry-after passed, then served.
+  await completesNormally(harness);
+  await noLeaks(harness);
+  harness.sim.inject({ kind: 'error', status: 429, code: 'rate_limit_exceeded', retryAfterSeconds: 1 });
+  const message = await editFails(harness, SparkErrorCode.RateLimited);
+  assert.match(message, /rate limited.*1 s/i);
+  await completesNormally(harness);
+  await editsNormally(harness);
+  await noLeaks(harness);
+  assert.equal(harness.messages.length, 1, 'one message, for the failed edit');
+  await closedWithoutLeftovers(before);
+});
 
 test('fault: 401 at upgrade: one clear message, no retry storm; a good key recovers', { timeout: 20_000 }, async () => {
   const before = handles();

@@ -225,15 +225,23 @@ test('socket dropped twice → SPARK_ERR_CONNECTION (only one retry)', async (t)
   assert.equal(sim.stats.creates.length, 2);
 });
 
-test('error 429 with retry-after → SPARK_ERR_RATE_LIMITED', async (t) => {
+test('error 429 with retry-after → SPARK_ERR_RATE_LIMITED, and later requests honour the wait', async (t) => {
   const { sim, client } = await setup(t);
-  sim.inject({ kind: 'error', status: 429, code: 'rate_limit_exceeded', retryAfterSeconds: 7 });
+  sim.inject({ kind: 'error', status: 429, code: 'rate_limit_exceeded', retryAfterSeconds: 1 });
   const e = await rejectsWith(client.generate(req('x')), SparkErrorCode.RateLimited);
   assert.ok(isSparkError(e));
-  assert.equal(e.retryAfterMs, 7000);
+  assert.equal(e.retryAfterMs, 1000);
   assert.equal(e.status, 429);
-  // The lane is free again: the next request is served.
-  assert.equal((await client.generate(req('y'))).status, 'completed');
+  const sent = sim.stats.creates.length;
+  // A request whose deadline falls inside the wait fails at once, without going upstream.
+  const held = await rejectsWith(client.generate(req('y', { deadline: Date.now() + 300 })), SparkErrorCode.RateLimited);
+  assert.ok(isSparkError(held) && held.retryAfterMs !== undefined && held.retryAfterMs > 0 && held.retryAfterMs <= 1000);
+  assert.equal(sim.stats.creates.length, sent);
+  // One whose deadline lies beyond the wait is held, then served on the lane the 429 left free.
+  const later = client.generate(req('z'));
+  assert.equal(sim.stats.creates.length, sent, 'not sent while the wait lasts');
+  assert.equal((await later).status, 'completed');
+  assert.equal(sim.stats.creates.length, sent + 1);
 });
 
 test('other request-scoped errors → SPARK_ERR_UPSTREAM with status and code; 401 → SPARK_ERR_AUTH', async (t) => {
