@@ -115,7 +115,7 @@ test('clients without resolve (eglot) get a spark.edit command that applies the 
   assert.equal(h.applied.length, 1);
 });
 
-test('spark.edit applies a minimal edit with workspace/applyEdit and reports progress', { timeout: 10_000 }, async () => {
+test('spark.edit applies a minimal edit with workspace/applyEdit', { timeout: 10_000 }, async () => {
   h = await startHarness();
   h.open(URI, SOURCE);
   h.sim.enqueue('  let total = 0;\n');
@@ -128,6 +128,24 @@ test('spark.edit applies a minimal edit with workspace/applyEdit and reports pro
   const edit = h.applied[0]!.edit.documentChanges?.[0] as TextDocumentEdit;
   assert.deepEqual((edit.edits as TextEdit[]).map((e) => e.newText), [';']);
   assert.match(JSON.stringify(h.requests().at(-1)!.body), /add the missing semicolon/);
+});
+
+test('a long edit reports $/progress while it streams', { timeout: 10_000 }, async () => {
+  h = await startHarness();
+  h.open(URI, SOURCE);
+  const comment = `  // ${'running total of the values, '.repeat(20)}\n`;
+  h.sim.enqueue({ text: `${comment}  let total = 0;\n`, tokensPerSecond: 300 });
+  const result = await h.client.sendRequest(ExecuteCommandRequest.type, {
+    command: 'spark.edit',
+    arguments: [{ uri: URI, range: { start: { line: 1, character: 0 }, end: { line: 2, character: 0 } }, instruction: 'document the total' }],
+  });
+  assert.deepEqual(result, { applied: true });
+  const kinds = h.progress.map((p) => (p as { value: { kind: string } }).value.kind);
+  assert.equal(kinds[0], 'begin');
+  assert.equal(kinds.at(-1), 'end');
+  const reports = h.progress.map((p) => (p as { value: { kind: string; message?: string } }).value).filter((v) => v.kind === 'report');
+  assert.ok(reports.length >= 1, 'at least one report while the answer streamed');
+  assert.ok(reports.every((r) => /\d+ characters received/.test(r.message ?? '')));
 });
 
 test('spark.edit without versioned documentChanges re-checks the version and never clobbers typing', { timeout: 10_000 }, async () => {
