@@ -111,7 +111,9 @@ export type SimFault =
   /** The next response omits the scaffolding events and the terminal `output`, and adds unknown event types. */
   | { kind: 'sparse' }
   /** Every open connection gets `websocket_connection_limit_reached` now and is closed (idle or not). */
-  | { kind: 'connection-limit' };
+  | { kind: 'connection-limit' }
+  /** Every open connection stops answering and sending anything (pings included) but stays open: a dead path. */
+  | { kind: 'silence' };
 
 /** One `response.create` (or HTTP POST) as the simulator received it. */
 export interface RecordedCreate {

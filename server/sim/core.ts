@@ -5,7 +5,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 import type { RecordedCreate, SimFault, SimLatency, SimOptions, SimReply, SimResponder, SimStats } from './api.js';
 import { DEFAULT_HANDSHAKE_ROUND_TRIPS, type LatencyKnobs } from './latency.js';
 
-export type ResponseFault = Exclude<SimFault, { kind: 'upgrade-status' } | { kind: 'connection-limit' }>;
+export type ResponseFault = Exclude<SimFault, { kind: 'upgrade-status' } | { kind: 'connection-limit' } | { kind: 'silence' }>;
 export type UpgradeFault = Extract<SimFault, { kind: 'upgrade-status' }>;
 
 export interface Knobs extends LatencyKnobs {

@@ -28,6 +28,7 @@ export async function startSim(options: SimOptions = {}): Promise<SparkSim> {
     },
     inject(fault: SimFault): void {
       if (fault.kind === 'connection-limit') server.connectionLimitNow();
+      else if (fault.kind === 'silence') server.silenceNow();
       else core.armFault(fault);
     },
     configure(knobs): void {

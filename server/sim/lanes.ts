@@ -53,6 +53,8 @@ export class SimConnection {
   private pumping = false;
   private pumpAgain = false;
   private closed = false;
+  /** A half-open path: nothing is answered or sent any more, and the socket stays open. */
+  private silent = false;
   private lifetimeTimer: NodeJS.Timeout | undefined;
   private readonly openedAt = Date.now();
   /** Client->server frames, handled rttMs/2 after arrival; server->client frames and closes, sent rttMs/2 late. */
@@ -69,7 +71,12 @@ export class SimConnection {
     const halfRtt = (): number => this.core.knobs.rttMs / 2;
     this.inbound = new DelayLine(core.timers, halfRtt);
     this.outbound = new DelayLine(core.timers, halfRtt);
-    ws.on('message', (data, isBinary) => this.inbound.push(() => this.onMessage(data, isBinary)));
+    ws.on('message', (data, isBinary) => {
+      if (!this.silent) this.inbound.push(() => this.onMessage(data, isBinary));
+    });
+    ws.on('ping', (data) => {
+      if (!this.silent) this.outbound.push(() => this.ws.readyState === this.ws.OPEN && this.ws.pong(data));
+    });
     ws.on('close', (code) => {
       this.core.log(`connection #${index} closed (${code})`);
       this.inbound.clear();
@@ -86,6 +93,13 @@ export class SimConnection {
     this.core.timers.cancel(this.lifetimeTimer);
     const remaining = this.openedAt + this.core.knobs.connectionLifetimeMs - Date.now();
     this.lifetimeTimer = this.core.timers.after(remaining, () => this.hitConnectionLimit());
+  }
+
+  /** Stop answering anything (frames, pings) and stop sending, without closing: a dead network path. */
+  silence(): void {
+    this.core.log(`connection #${this.index}: silent`);
+    this.silent = true;
+    this.outbound.clear();
   }
 
   /** Send `websocket_connection_limit_reached` and close with 1000, idle or mid-response. */
@@ -371,7 +385,7 @@ export class SimConnection {
 
   private sendText(text: string): void {
     this.outbound.push(() => {
-      if (this.ws.readyState === this.ws.OPEN) this.ws.send(text);
+      if (this.ws.readyState === this.ws.OPEN && !this.silent) this.ws.send(text);
     });
   }
 }

@@ -33,7 +33,8 @@ export class SimServer {
   private closing: Promise<void> | undefined;
 
   constructor(private readonly core: SimCore) {
-    this.wss = new WebSocketServer({ noServer: true, handleProtocols: () => false });
+    // Pongs are answered by SimConnection, so that a `silence` fault can withhold them.
+    this.wss = new WebSocketServer({ noServer: true, handleProtocols: () => false, autoPong: false });
     this.http = createServer((req, res) => this.onRequest(req, res));
     this.http.on('connection', (socket: Socket) => this.track(socket));
     this.http.on('upgrade', (req, socket, head) => this.onUpgrade(req, socket, head));
@@ -172,6 +173,11 @@ export class SimServer {
     if (spec.status === 426) lines.push('Upgrade: websocket');
     socket.end(`${lines.join('\r\n')}\r\n\r\n${payload}`);
     socket.once('finish', () => socket.destroy());
+  }
+
+  /** Every open connection goes silent (see the `silence` fault). */
+  silenceNow(): void {
+    for (const connection of this.connections) connection.silence();
   }
 
   /** Every open connection gets `websocket_connection_limit_reached` and is closed. */

@@ -457,6 +457,16 @@ test('an empty API key fails requests with SPARK_ERR_NO_API_KEY and opens nothin
   assert.equal(sim.stats.upgrades, 0);
 });
 
+test('heartbeat: a socket that stops answering is dropped, and the request in flight is served on a new one', async (t) => {
+  const { sim, client } = await setup(t, { heartbeatMs: 100, poolSize: 1 });
+  await client.ready();
+  sim.inject({ kind: 'silence' });
+  const r = await client.generate(req('x'));
+  assert.equal(r.status, 'completed');
+  assert.equal(sim.stats.upgrades, 2, 'a new connection replaced the silent one');
+  assert.equal(client.stats().openSockets, 1);
+});
+
 test('heartbeat pings keep a healthy connection (pongs arrive; nothing is dropped)', async (t) => {
   // Several ping intervals pass while the answer streams; 100 ms leaves room for a busy test machine's stalls.
   const { sim, client } = await setup(t, { heartbeatMs: 100 });
