@@ -148,7 +148,15 @@ async function main(): Promise<void> {
   out(`     result: ${JSON.stringify(result)}`);
 
   out('');
-  out(`Connections: ${sim.stats.upgradesAccepted} WebSocket upgrade(s) for ${sim.stats.creates.length} model requests (pooled, opened at initialize).`);
+  const warmUps = sim.stats.creates.filter((c) => c.body.generate === false);
+  const requests = sim.stats.creates.filter((c) => c.body.generate !== false);
+  const chained = requests.filter((c) => c.body.previous_response_id !== undefined);
+  const completions = requests.filter((c) => !JSON.stringify(c.body.input).includes('<|target|>'));
+  const unchained = completions.length - chained.length;
+  out(`Connections: ${sim.stats.upgradesAccepted} WebSocket upgrade(s), opened at initialize, carried ${requests.length} model requests`);
+  out(`and ${warmUps.length} warm-up(s) of the document (${warmUps.map((c) => c.bytes).join(', ')} bytes). ${chained.length} completion(s) chained from`);
+  out(`the warm context and sent only the lines around the cursor (${chained.map((c) => c.bytes).join(', ') || 'none'} bytes); ${unchained} sent before`);
+  out('the warm-up was ready carried the full prompt. On a file this small both are about the same size; test/bench measures a large one.');
   out('Final document:');
   for (const line of doc.getText().trimEnd().split('\n')) out(`  | ${line}`);
   await conn.sendRequest('shutdown');
