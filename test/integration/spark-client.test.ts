@@ -3,43 +3,11 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startSim, type SparkSim, type SimOptions } from '../../server/sim/index.js';
-import { createSparkClient } from '../../server/spark/client.js';
-import { Priority, type GenerateRequest, type SparkClient, type SparkClientOptions, type SparkStatus } from '../../server/spark/api.js';
+import { setupSpark } from '../support/spark-setup.js';
+import { Priority, type GenerateRequest } from '../../server/spark/api.js';
 import { SparkErrorCode, isSparkError } from '../../server/spark/errors.js';
 
-interface Harness {
-  sim: SparkSim;
-  client: SparkClient;
-  statuses: SparkStatus[];
-  logs: string[];
-}
-
-async function setup(t: { after(fn: () => Promise<void> | void): void }, clientOptions: Partial<SparkClientOptions> = {}, simOptions: SimOptions = {}, beforeClient?: (sim: SparkSim) => void): Promise<Harness> {
-  const sim = await startSim({ tokensPerSecond: 0, ...simOptions });
-  beforeClient?.(sim);
-  const logs: string[] = [];
-  const client = createSparkClient({
-    baseUrl: sim.url,
-    apiKey: 'sk-test-secret',
-    model: 'gpt-5.3-codex-spark',
-    poolSize: 1,
-    lanesPerConnection: 4,
-    transport: 'auto',
-    rotateAfterMs: 3_600_000,
-    heartbeatMs: 30_000,
-    websocketRetryMs: 60_000,
-    log: (level, message) => logs.push(`${level} ${message}`),
-    ...clientOptions,
-  });
-  const statuses: SparkStatus[] = [];
-  client.onStatus((s) => statuses.push(s));
-  t.after(async () => {
-    client.destroy();
-    await sim.close();
-  });
-  return { sim, client, statuses, logs };
-}
+const setup = setupSpark;
 
 function req(input: string, extra: Partial<GenerateRequest> = {}): GenerateRequest {
   return { instructions: 'Complete the code.', input, maxOutputTokens: 256, priority: Priority.Interactive, deadline: Date.now() + 5_000, ...extra };
@@ -358,7 +326,7 @@ test('426 at upgrade → HTTP/SSE fallback serves requests', async (t) => {
 });
 
 test('after the fallback, WebSockets are tried again after websocketRetryMs', async (t) => {
-  const { sim, client, statuses } = await setup(t, { websocketRetryMs: 100 }, {}, (s) => s.inject({ kind: 'upgrade-status', status: 426 }));
+  const { client, statuses } = await setup(t, { websocketRetryMs: 100 }, {}, (s) => s.inject({ kind: 'upgrade-status', status: 426 }));
   await client.ready();
   assert.equal((await client.generate(req('x'))).transport, 'http');
   await until(() => client.stats().transport === 'websocket', 'WebSockets again');

@@ -5,39 +5,17 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startSim, type SparkSim, type SimOptions, type RecordedCreate } from '../../server/sim/index.js';
-import { createSparkClient } from '../../server/spark/client.js';
-import { Priority, type GenerateRequest, type SparkClient, type SparkClientOptions, type WarmRequest } from '../../server/spark/api.js';
+import { type SparkSim, type RecordedCreate } from '../../server/sim/index.js';
+import { setupSpark } from '../support/spark-setup.js';
+import { Priority, type GenerateRequest, type SparkClient, type WarmRequest } from '../../server/spark/api.js';
 import { WarmContexts } from '../../server/spark/warm.js';
 import type { SparkConnection, WarmupSink } from '../../server/spark/connection.js';
 
 const INSTRUCTIONS = 'Complete the code at the cursor.';
 const CONTEXT = Array.from({ length: 40 }, (_, i) => `export const value${i} = ${i} * 2;`).join('\n');
 
-async function setup(
-  t: { after(fn: () => Promise<void> | void): void },
-  clientOptions: Partial<SparkClientOptions> = {},
-  simOptions: SimOptions = {},
-  beforeClient?: (sim: SparkSim) => void,
-): Promise<{ sim: SparkSim; client: SparkClient }> {
-  const sim = await startSim({ tokensPerSecond: 0, ...simOptions });
-  beforeClient?.(sim);
-  const client = createSparkClient({
-    baseUrl: sim.url,
-    apiKey: 'sk-test-secret',
-    model: 'gpt-5.3-codex-spark',
-    poolSize: 1,
-    lanesPerConnection: 4,
-    transport: 'auto',
-    rotateAfterMs: 3_600_000,
-    heartbeatMs: 30_000,
-    websocketRetryMs: 60_000,
-    ...clientOptions,
-  });
-  t.after(async () => {
-    client.destroy();
-    await sim.close();
-  });
+async function setup(...args: Parameters<typeof setupSpark>): Promise<{ sim: SparkSim; client: SparkClient }> {
+  const { sim, client } = await setupSpark(...args);
   await client.ready();
   return { sim, client };
 }
