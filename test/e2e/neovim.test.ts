@@ -37,26 +37,28 @@ function lspLog(w: Workspace): string {
   return readFileSync(join(w.env.XDG_STATE_HOME!, 'nvim', 'lsp.log'), 'utf8');
 }
 
-test('Neovim 0.12: completion, inline completion, resolve, Spark edit, and typing with cancellation', { timeout: 90_000 }, async () => {
-  const nvim = editor('nvim012');
+/** Runs a script of test/e2e/nvim/ headless on the sample file; resolves with the text Neovim wrote. */
+async function runNeovim(version: 'nvim012' | 'nvim07', script: string): Promise<string> {
+  const nvim = editor(version);
   ws = await workspace({ 'demo.ts': SAMPLE });
   ws.sim.setResponder(reply);
-  const run = await runEditor(nvim, ['--headless', '-u', 'NONE', '-i', 'NONE', '-n', '+luafile ' + join(ROOT, 'test/e2e/nvim/nvim012.lua'), 'demo.ts'], {
-    cwd: ws.dir,
-    env: ws.env,
-    timeoutMs: 60_000,
-  });
+  const args = ['--headless', '-u', 'NONE', '-i', 'NONE', '-n', `+luafile ${join(ROOT, 'test/e2e/nvim', script)}`, 'demo.ts'];
+  const run = await runEditor(nvim, args, { cwd: ws.dir, env: ws.env, timeoutMs: 60_000 });
   assert.equal(run.code, 0, run.stderr);
+  return readFileSync(ws.path('demo.ts'), 'utf8');
+}
+
+test('Neovim 0.12: completion, inline completion, resolve, Spark edit, and typing with cancellation', { timeout: 90_000 }, async () => {
   assert.equal(
-    readFileSync(ws.path('demo.ts'), 'utf8'),
+    await runNeovim('nvim012', 'nvim012.lua'),
     ['const greeting = helloWorld;', 'function names(items) {', '  return items.map((i) => i.name);', '}', 'const total = 0;', TYPED, ''].join('\n'),
   );
-  const bodies = ws.sim.stats.creates.map((c) => c.body);
+  const bodies = ws!.sim.stats.creates.map((c) => c.body);
   assert.ok(bodies.every((b) => b.model === 'gpt-5.3-codex-spark' && b.store === false));
   assert.ok(bodies.some((b) => JSON.stringify(b).includes('add the missing semicolon')), 'the instruction reached the model');
 
   // The wire as Neovim logged it: cancellations were sent, and every completion request got an answer.
-  const log = lspLog(ws);
+  const log = lspLog(ws!);
   const sent = [...log.matchAll(/"rpc\.send"\s+\{ id = (\d+), jsonrpc = "2\.0", method = "textDocument\/completion"/g)].map((m) => m[1]);
   const answered = new Set([...log.matchAll(/"rpc\.receive"\s+\{ (?:error = \{[^}]*\}, )?id = (\d+), jsonrpc/g)].map((m) => m[1]));
   assert.ok(sent.length >= 4, `completion requests sent: ${sent.length}`);
@@ -65,18 +67,9 @@ test('Neovim 0.12: completion, inline completion, resolve, Spark edit, and typin
 });
 
 test('Neovim 0.7: completion, code action through resolve, :SparkEdit', { timeout: 90_000 }, async () => {
-  const nvim = editor('nvim07');
-  ws = await workspace({ 'demo.ts': SAMPLE });
-  ws.sim.setResponder(reply);
-  const run = await runEditor(nvim, ['--headless', '-u', 'NONE', '-i', 'NONE', '-n', '+luafile ' + join(ROOT, 'test/e2e/nvim/nvim07.lua'), 'demo.ts'], {
-    cwd: ws.dir,
-    env: ws.env,
-    timeoutMs: 60_000,
-  });
-  assert.equal(run.code, 0, run.stderr);
   assert.equal(
-    readFileSync(ws.path('demo.ts'), 'utf8'),
+    await runNeovim('nvim07', 'nvim07.lua'),
     ['const greeting = helloWorld;', 'function names(items) {', '  ', '}', 'const total = 0;', ''].join('\n'),
   );
-  assert.ok(ws.sim.stats.creates.some((c) => JSON.stringify(c.body).includes('add the missing semicolon')));
+  assert.ok(ws!.sim.stats.creates.some((c) => JSON.stringify(c.body).includes('add the missing semicolon')));
 });

@@ -2,34 +2,13 @@
 -- same loop as a terminal user's. Loads clients/neovim exactly as a user would.
 -- Run: nvim --headless -u NONE -i NONE -n +'luafile nvim012.lua' demo.ts   (exit 0 = every step passed)
 local api = vim.api
-local function line(n) return api.nvim_buf_get_lines(0, n - 1, n, false)[1] end
-local function fail(why)
-  io.stderr:write('FAIL: ' .. why .. '\n')
-  vim.cmd('cquit 1')
-end
+local steps = dofile(debug.getinfo(1, 'S').source:sub(2):match('(.*/)') .. 'steps.lua')
+local line, run = steps.line, steps.run
 local function has_virt_text()
   for _, m in ipairs(api.nvim_buf_get_extmarks(0, -1, 0, -1, { details = true })) do
     if m[4].virt_text or m[4].virt_lines then return true end
   end
   return false
-end
-
--- Each step acts, then returns a predicate polled from the main loop (vim.wait would not process typed keys).
-local function run(steps, i)
-  i = i or 1
-  if i > #steps then return end
-  local s = steps[i]
-  io.stderr:write('step: ' .. s.name .. '\n')
-  local pred, deadline = s.act(), vim.uv.now() + (s.timeout or 8000)
-  local timer = vim.uv.new_timer()
-  timer:start(20, 20, vim.schedule_wrap(function()
-    if not timer:is_active() then return end
-    if pred() then
-      timer:stop(); timer:close(); run(steps, i + 1)
-    elseif vim.uv.now() > deadline then
-      timer:stop(); timer:close(); fail(s.name .. ' timed out; line 1..8: ' .. vim.inspect(api.nvim_buf_get_lines(0, 0, 8, false)))
-    end
-  end))
 end
 
 vim.lsp.log.set_level('debug')

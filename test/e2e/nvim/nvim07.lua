@@ -2,29 +2,8 @@
 -- completion through omnifunc, a code action through codeAction/resolve, and :SparkEdit.
 -- Run: nvim --headless -u NONE -i NONE -n +'luafile nvim07.lua' demo.ts   (exit 0 = every step passed)
 local api = vim.api
-local function line(n) return api.nvim_buf_get_lines(0, n - 1, n, false)[1] end
-local function fail(why)
-  io.stderr:write('FAIL: ' .. why .. '\n')
-  vim.cmd('cquit 1')
-end
-
--- Steps act, then poll a predicate from a timer (vim.wait would not let typed keys be processed).
-local function run(steps, i)
-  i = i or 1
-  if i > #steps then return end
-  local s = steps[i]
-  io.stderr:write('step: ' .. s.name .. '\n')
-  local pred, deadline = s.act(), vim.loop.now() + 8000
-  local timer = vim.loop.new_timer()
-  timer:start(20, 20, vim.schedule_wrap(function()
-    if not timer:is_active() then return end
-    if pred() then
-      timer:stop(); timer:close(); run(steps, i + 1)
-    elseif vim.loop.now() > deadline then
-      timer:stop(); timer:close(); fail(s.name .. ' timed out; lines: ' .. vim.inspect(api.nvim_buf_get_lines(0, 0, 8, false)))
-    end
-  end))
-end
+local steps = dofile(debug.getinfo(1, 'S').source:sub(2):match('(.*/)') .. 'steps.lua')
+local line, run = steps.line, steps.run
 
 vim.opt.runtimepath:append(vim.env.SPARK_CLIENTS .. '/neovim')
 require('spark_lsp').setup({})
