@@ -1,7 +1,6 @@
 // Composition root: builds the server context, registers every LSP feature on a connection, and keeps
 // the Spark client in step with the settings (connections open at initialize, warm before the first request).
-import { MessageType, ShowMessageNotification, TextDocuments, type Connection, type InitializeResult } from 'vscode-languageserver';
-import { TextDocument } from 'vscode-languageserver-textdocument';
+import { MessageType, ShowMessageNotification, type Connection, type InitializeResult } from 'vscode-languageserver';
 import { DEFAULT_CONFIG, insecureEndpoint, resolveBaseUrl, type Config } from './config/schema.js';
 import { resolveApiKey, type KeyResult, type KeySource } from './credentials.js';
 import { negotiate, serverCapabilities } from './lsp/capabilities.js';
@@ -12,7 +11,7 @@ import { Settings } from './lsp/configuration.js';
 import type { Logger, ServerContext } from './lsp/context.js';
 import { registerInlineCompletion } from './lsp/inline-completion.js';
 import { Warmth } from './lsp/warmth.js';
-import { listenDocuments } from './lsp/documents.js';
+import { Documents } from './lsp/documents.js';
 import { trackWorkspaceFolders } from './lsp/workspace.js';
 import { LatestWins } from './scheduling/latest-wins.js';
 import { TypingAlong } from './scheduling/typing-along.js';
@@ -44,7 +43,7 @@ const NO_KEY_MESSAGE =
   'Spark: OPENAI_API_KEY is not set, so spark-lsp offers nothing. Set it in the environment the editor starts spark-lsp from (or spark.apiKeyCommand), or start spark-lsp with --sim to try the bundled simulator.';
 
 export function createServer(connection: Connection, options: ServerOptions): Server {
-  const documents = new TextDocuments(TextDocument);
+  const documents = new Documents();
   let config: Config = DEFAULT_CONFIG;
   const enabled = (level: keyof typeof LEVELS) => LEVELS[level] <= LEVELS[config.logLevel];
   const log: Logger = {
@@ -184,13 +183,13 @@ export function createServer(connection: Connection, options: ServerOptions): Se
   registerInlineCompletion(ctx);
   registerCodeActions(ctx);
   registerCommands(ctx);
-  documents.onDidOpen((e) => warmth.now(e.document.uri));
-  documents.onDidChangeContent((e) => warmth.settle(e.document.uri));
-  documents.onDidClose((e) => {
-    ctx.typingAlong.forget(e.document.uri);
-    warmth.forget(e.document.uri);
+  documents.onDidOpen((doc) => warmth.now(doc.uri));
+  documents.onDidChange((doc) => warmth.settle(doc.uri));
+  documents.onDidClose((doc) => {
+    ctx.typingAlong.forget(doc.uri);
+    warmth.forget(doc.uri);
   });
-  listenDocuments(documents, connection, log);
+  documents.listen(connection, log);
 
   return {
     context: ctx,

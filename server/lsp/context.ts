@@ -1,13 +1,13 @@
 // What every feature handler gets: the connection, open documents, negotiated capabilities, the current
 // configuration and Spark client, logging and messages. Built and kept current by server.ts.
-import type { Connection, MessageType, TextDocuments } from 'vscode-languageserver';
-import type { TextDocument } from 'vscode-languageserver-textdocument';
+import type { Connection, MessageType } from 'vscode-languageserver';
 import type { Config } from '../config/schema.js';
 import type { LatestWins } from '../scheduling/latest-wins.js';
 import type { TypingAlong } from '../scheduling/typing-along.js';
 import type { SparkClient } from '../spark/api.js';
 import type { SparkError } from '../spark/errors.js';
 import type { Negotiated } from './capabilities.js';
+import type { Documents } from './documents.js';
 import type { Warmth } from './warmth.js';
 
 export interface Logger {
@@ -19,7 +19,7 @@ export interface Logger {
 
 export interface ServerContext {
   readonly connection: Connection;
-  readonly documents: TextDocuments<TextDocument>;
+  readonly documents: Documents;
   readonly log: Logger;
   readonly latest: LatestWins;
   /** The last suggestion per document, to answer the user typing along it. */

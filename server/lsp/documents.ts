@@ -1,8 +1,8 @@
-// Text document sync with its parameters checked: TextDocuments trusts the client, so a didOpen with a
-// non-string uri or text, or a change with a malformed range, would be stored and later throw in any feature
-// (or in a timer, killing the process). Malformed notifications are dropped here, with a log line.
-import type { Connection, TextDocuments } from 'vscode-languageserver';
-import type { TextDocument } from 'vscode-languageserver-textdocument';
+// The open documents, kept in sync from textDocument/didOpen, didChange and didClose (incremental sync).
+// Each notification is checked against its schema first: a malformed one (a non-string uri or text, a change
+// with a bad range) is dropped with a log line instead of being stored to throw later inside a feature.
+import type { Connection } from 'vscode-languageserver';
+import { TextDocument } from 'vscode-languageserver-textdocument';
 import { z } from 'zod';
 import type { Logger } from './context.js';
 
@@ -15,32 +15,63 @@ const Change = z.object({
     z.union([z.object({ range: z.object({ start: Position, end: Position }), rangeLength: z.int().min(0).optional(), text: z.string() }), z.object({ text: z.string() })]),
   ),
 });
-const ByUri = z.object({ textDocument: Identifier });
+const Close = z.object({ textDocument: Identifier });
 
-type Handler<P> = (params: P, ...rest: never[]) => unknown;
+type Listener = (document: TextDocument) => void;
 
-/** `documents.listen(connection)`, but each sync notification must match its schema to reach `documents`. */
-export function listenDocuments(documents: TextDocuments<TextDocument>, connection: Connection, log: Logger): void {
-  const checked =
-    <P>(method: string, schema: z.ZodType, register: (handler: Handler<P>) => unknown) =>
-    (handler: Handler<P>) =>
-      register(((params: P, ...rest: never[]) => {
-        if (schema.safeParse(params).success) return handler(params, ...rest);
-        log.warn(`ignored a malformed ${method} notification`);
-        return method === 'textDocument/willSaveWaitUntil' ? [] : undefined;
-      }) as Handler<P>);
-  // Everything else (and the sync kind TextDocuments records) passes through to the real connection.
-  const guarded = Object.create(connection) as Connection;
-  Object.assign(guarded, {
-    onDidOpenTextDocument: checked('textDocument/didOpen', Open, (h) => connection.onDidOpenTextDocument(h as never)),
-    onDidChangeTextDocument: checked('textDocument/didChange', Change, (h) => connection.onDidChangeTextDocument(h as never)),
-    onDidCloseTextDocument: checked('textDocument/didClose', ByUri, (h) => connection.onDidCloseTextDocument(h as never)),
-    onWillSaveTextDocument: checked('textDocument/willSave', ByUri, (h) => connection.onWillSaveTextDocument(h as never)),
-    onWillSaveTextDocumentWaitUntil: checked('textDocument/willSaveWaitUntil', ByUri, (h) => connection.onWillSaveTextDocumentWaitUntil(h as never)),
-    onDidSaveTextDocument: checked('textDocument/didSave', ByUri, (h) => connection.onDidSaveTextDocument(h as never)),
-  });
-  documents.listen(guarded);
-  // TextDocuments records its sync kind on the connection it listens on; keep it on the real one.
-  const sync = (guarded as unknown as { __textDocumentSync?: unknown }).__textDocumentSync;
-  if (sync !== undefined) Object.assign(connection, { __textDocumentSync: sync });
+export class Documents {
+  private readonly open = new Map<string, TextDocument>();
+  private readonly opened: Listener[] = [];
+  private readonly changed: Listener[] = [];
+  private readonly closed: Listener[] = [];
+
+  get(uri: string): TextDocument | undefined {
+    return this.open.get(uri);
+  }
+
+  all(): TextDocument[] {
+    return [...this.open.values()];
+  }
+
+  onDidOpen(listener: Listener): void {
+    this.opened.push(listener);
+  }
+
+  /** After a didChange (not on open). */
+  onDidChange(listener: Listener): void {
+    this.changed.push(listener);
+  }
+
+  onDidClose(listener: Listener): void {
+    this.closed.push(listener);
+  }
+
+  listen(connection: Connection, log: Logger): void {
+    const valid = <S extends z.ZodType>(method: string, schema: S, params: unknown): params is z.infer<S> => {
+      if (schema.safeParse(params).success) return true;
+      log.warn(`ignored a malformed ${method} notification`);
+      return false;
+    };
+    connection.onDidOpenTextDocument((params) => {
+      if (!valid('textDocument/didOpen', Open, params)) return;
+      const { uri, languageId, version, text } = params.textDocument;
+      const document = TextDocument.create(uri, languageId, version, text);
+      this.open.set(uri, document);
+      for (const listener of this.opened) listener(document);
+    });
+    connection.onDidChangeTextDocument((params) => {
+      if (!valid('textDocument/didChange', Change, params)) return;
+      const document = this.open.get(params.textDocument.uri);
+      if (!document) return;
+      TextDocument.update(document, params.contentChanges, params.textDocument.version);
+      for (const listener of this.changed) listener(document);
+    });
+    connection.onDidCloseTextDocument((params) => {
+      if (!valid('textDocument/didClose', Close, params)) return;
+      const document = this.open.get(params.textDocument.uri);
+      if (!document) return;
+      this.open.delete(params.textDocument.uri);
+      for (const listener of this.closed) listener(document);
+    });
+  }
 }
