@@ -56,8 +56,9 @@ export function completionItem(s: Suggestion, insertReplace: boolean): Completio
   const start = { line: position.line, character: position.character - word.length };
   const insert: Range = { start, end: position };
   const newText = word + text;
-  const firstLine = newText.split('\n', 1)[0] ?? '';
-  const label = firstLine.trim().length > LABEL_MAX ? `${firstLine.trim().slice(0, LABEL_MAX)}…` : firstLine.trim() || newText.trim();
+  // The label is the first line with text on it (an answer may start on a new line), cut to LABEL_MAX.
+  const shown = newText.split('\n').find((l) => l.trim() !== '')?.trim() ?? '';
+  const label = shown.length > LABEL_MAX ? `${shown.slice(0, LABEL_MAX)}…` : shown;
   return {
     label,
     kind: CompletionItemKind.Text,
