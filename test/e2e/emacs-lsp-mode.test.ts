@@ -3,11 +3,9 @@
 // and in the requests spark-sim received.
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import { test } from 'node:test';
-import { ROOT, editor, runEditor, workspace } from './support.js';
+import { runEmacsScript, workspace } from './support.js';
 
-const SCRIPT = join(ROOT, 'test/e2e/emacs/lsp-mode.el');
 
 const APP = [
   'const prices = [3, 4, 5];',
@@ -40,23 +38,12 @@ test('lsp-mode: completion, code action via codeAction/resolve, spark-lsp-edit',
       '/** Adds up the numbers in xs. */\nfunction sumOf(xs) {\n  return xs.reduce((s, x) => s + x, 0);\n}\n', // Spark: Document selection
       'const greeting = "Bonjour, café";', // spark-lsp-edit on the current line
     );
-    const run = await runEditor(editor('emacs'), ['--batch', '-Q', '-l', SCRIPT], { cwd: ws.dir, env: ws.env, timeoutMs: 60_000 });
-    const log = `exit ${run.code}\nstdout:\n${run.stdout}\nstderr:\n${run.stderr}`;
-    assert.equal(run.code, 0, log);
-    assert.match(run.stderr, /step: saved/, log);
-
+    const creates = await runEmacsScript(ws, 'lsp-mode.el');
     assert.equal(await readFile(ws.path('app.ts'), 'utf8'), EXPECTED);
-
-    // What the model was asked to generate; warm-ups (generate: false) carry the file, not a request.
-    const creates = ws.sim.stats.creates.filter((c) => c.body.generate !== false).map((c) => c.body);
     assert.equal(creates.length, 3, JSON.stringify(creates, null, 1));
-    for (const [i, body] of creates.entries()) {
-      assert.equal(body.model, 'gpt-5.3-codex-spark');
-      assert.equal(body.store, false);
-      // spark-lsp-settings from the script: sent at start, then changed with spark-lsp-send-settings
-      // before the last request.
-      assert.deepEqual(body.reasoning, { effort: i < 2 ? 'low' : 'high' });
-    }
+    // spark-lsp-settings from the script: sent at start, then changed with spark-lsp-send-settings before
+    // the last request.
+    for (const [i, body] of creates.entries()) assert.deepEqual(body.reasoning, { effort: i < 2 ? 'low' : 'high' });
     const [completion, document, edit] = creates.map((b) => JSON.stringify(b.input));
     assert.match(completion!, /const total = sumO<\|cursor\|>/);
     assert.match(document!, /Add concise documentation comments/);

@@ -1,5 +1,6 @@
 // Shared set-up of the end-to-end tests: spark-sim on port 0, a scratch workspace, a `spark-lsp` on PATH
 // that runs the built server, and a time-bounded editor run. A missing editor fails the test (never skips).
+import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -99,4 +100,22 @@ export function runEditor(bin: string, args: string[], options: { cwd: string; e
       resolve({ code, stdout, stderr });
     });
   });
+}
+
+/**
+ * Runs an Emacs batch script of test/e2e/emacs/ in the workspace and checks what every client script shares:
+ * it exited 0 after saving, and each request the model got named the model and `store: false`.
+ * Returns those requests (warm-ups, `generate: false`, carry the file and are left out).
+ */
+export async function runEmacsScript(ws: Workspace, script: string): Promise<Record<string, unknown>[]> {
+  const run = await runEditor(editor('emacs'), ['--batch', '-Q', '-l', join(ROOT, 'test/e2e/emacs', script)], { cwd: ws.dir, env: ws.env, timeoutMs: 60_000 });
+  const log = `exit ${run.code}\nstdout:\n${run.stdout}\nstderr:\n${run.stderr}`;
+  assert.equal(run.code, 0, log);
+  assert.match(run.stderr, /step: saved/, log);
+  const requests = ws.sim.stats.creates.filter((c) => c.body.generate !== false).map((c) => c.body);
+  for (const body of requests) {
+    assert.equal(body.model, 'gpt-5.3-codex-spark');
+    assert.equal(body.store, false);
+  }
+  return requests;
 }

@@ -2,7 +2,7 @@
 // server. For each: what the user sees (a completion degrades quietly to an empty answer; spark.edit answers
 // a ResponseError with the right SPARK_ERR_* and exactly one showMessage), that the server stays up, that the
 // next request succeeds once the fault clears, and that nothing leaks (requests, lanes, sockets, timers).
-// protocol.md section 10 is the same matrix in prose; keep them in step.
+// protocol.md section 11 is the same matrix in prose; keep them in step.
 import assert from 'node:assert/strict';
 import { createServer as createNetServer } from 'node:net';
 import { afterEach, test } from 'node:test';
