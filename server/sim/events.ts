@@ -2,6 +2,7 @@
 // (spec 3.2 field set), usage, and the request-scoped `error` event / HTTP error body shapes.
 
 import { randomBytes } from 'node:crypto';
+import type { SimFault } from './api.js';
 import { errorTypeFor } from './core.js';
 
 export const DEFAULT_MODEL = 'gpt-5.3-codex-spark';
@@ -169,5 +170,17 @@ export function previousNotFound(id: string): ErrorSpec {
     message: `Previous response with id '${id}' not found.`,
     param: 'previous_response_id',
     type: 'invalid_request_error',
+  };
+}
+
+/** The error an armed `error` fault answers with, on either transport. */
+export function injectedError(fault: Extract<SimFault, { kind: 'error' }>): ErrorSpec {
+  return {
+    status: fault.status,
+    code: fault.code,
+    message: fault.message ?? `spark-sim injected error (${fault.code}).`,
+    ...(fault.type !== undefined ? { type: fault.type } : {}),
+    ...(fault.param !== undefined ? { param: fault.param } : {}),
+    ...(fault.retryAfterSeconds !== undefined ? { retryAfterSeconds: fault.retryAfterSeconds } : {}),
   };
 }

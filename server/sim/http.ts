@@ -4,7 +4,7 @@
 
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { recordHeaders, type SimCore } from './core.js';
-import { countTokens, httpErrorBody, newId, previousNotFound, type ErrorSpec, type Json } from './events.js';
+import { countTokens, httpErrorBody, injectedError, newId, previousNotFound, type ErrorSpec, type Json } from './events.js';
 import { makeRequest, resolveReply } from './replies.js';
 import { ResponseRun, type RunResult, type RunSink } from './run.js';
 import { DelayLine } from './latency.js';
@@ -108,14 +108,7 @@ export async function handleResponsesPost(core: SimCore, req: IncomingMessage, r
 
   const fault = core.takeResponseFault(false);
   if (fault?.kind === 'error') {
-    fail({
-      status: fault.status,
-      code: fault.code,
-      message: fault.message ?? `spark-sim injected error (${fault.code}).`,
-      ...(fault.type !== undefined ? { type: fault.type } : {}),
-      ...(fault.param !== undefined ? { param: fault.param } : {}),
-      ...(fault.retryAfterSeconds !== undefined ? { retryAfterSeconds: fault.retryAfterSeconds } : {}),
-    });
+    fail(injectedError(fault));
     return;
   }
 

@@ -9,6 +9,7 @@ import {
   CONNECTION_LIMIT_MESSAGE,
   DEFAULT_MODEL,
   countTokens,
+  injectedError,
   newId,
   previousNotFound,
   wsErrorEvent,
@@ -320,14 +321,7 @@ export class SimConnection {
     const fault = this.core.takeResponseFault(!generate);
     if (fault?.kind === 'error') {
       if (sameLaneParent) this.cache.delete(lane);
-      this.sendError(streamId, {
-        status: fault.status,
-        code: fault.code,
-        message: fault.message ?? `spark-sim injected error (${fault.code}).`,
-        ...(fault.type !== undefined ? { type: fault.type } : {}),
-        ...(fault.param !== undefined ? { param: fault.param } : {}),
-        ...(fault.retryAfterSeconds !== undefined ? { retryAfterSeconds: fault.retryAfterSeconds } : {}),
-      });
+      this.sendError(streamId, injectedError(fault));
       return;
     }
 
