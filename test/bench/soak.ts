@@ -2,13 +2,13 @@
 // `--quick` = 1 minute), with a fault injected every 30 s. Checks that every request is answered, that the
 // server's resident memory grows less than 10% after warm-up, and that open sockets stay bounded.
 // Writes test/bench/results/soak.json. Run: node --import tsx test/bench/soak.ts [--minutes N | --quick]
-import { readFileSync, mkdirSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { CancellationTokenSource, CompletionRequest, ExecuteCommandRequest, InitializeRequest } from 'vscode-languageserver-protocol/node';
 import { startSim } from '../../server/sim/index.js';
 import type { SimFault } from '../../server/sim/api.js';
 import { spawnServer } from '../support/stdio-server.js';
+import { machine, rssOf } from './support.js';
 
 const args = process.argv.slice(2);
 const minutes = args.includes('--quick') ? 1 : Number(args[args.indexOf('--minutes') + 1] ?? 10) || 10;
@@ -32,11 +32,6 @@ const FAULTS: SimFault[] = [
   { kind: 'bad-shape', afterDeltas: 1 },
   { kind: 'upgrade-status', status: 503, times: 2 },
 ];
-
-function rssOf(pid: number): number {
-  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  return Number(/VmRSS:\s+(\d+) kB/.exec(status)?.[1] ?? 0) * 1024;
-}
 
 async function main(): Promise<void> {
   const sim = await startSim({ tokensPerSecond: 1000, firstTokenMs: 5 });
@@ -111,7 +106,7 @@ async function main(): Promise<void> {
   }, FAULT_EVERY_MS);
   const sampler = setInterval(() => {
     maxSockets = Math.max(maxSockets, sim.stats.openConnections);
-    samples.push({ t: Date.now() - started, rss: rssOf(pid), openConnections: sim.stats.openConnections, inFlight: sim.stats.inFlight });
+    samples.push({ t: Date.now() - started, rss: rssOf(pid) ?? 0, openConnections: sim.stats.openConnections, inFlight: sim.stats.inFlight });
     process.stderr.write(`soak: ${Math.round((Date.now() - started) / 1000)} s, ${sent} requests, ${answered} answered, rss ${(samples.at(-1)!.rss / 2 ** 20).toFixed(1)} MiB\n`);
   }, SAMPLE_MS);
 
@@ -130,7 +125,7 @@ async function main(): Promise<void> {
 
   const result = {
     date: new Date().toISOString(),
-    machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model, memoryGiB: Math.round(os.totalmem() / 2 ** 30), node: process.version },
+    machine: machine(),
     parameters: { minutes, keystrokeMs: KEYSTROKE_MS, editEvery: EDIT_EVERY, faultEveryMs: FAULT_EVERY_MS, sim: { tokensPerSecond: 1000, firstTokenMs: 5 } },
     requests: { sent, answered, unanswered, errors, withSuggestion, modelRequests: sim.stats.creates.length },
     faultsInjected,
