@@ -18,16 +18,17 @@ export interface EditResult {
 
 type Handler = (ctx: ServerContext, args: unknown[], token: CancellationToken) => Promise<unknown>;
 
-const handlers: Record<string, Handler> = {
-  [Command.Edit]: (ctx, args, token) => explicitly(ctx, 'edit', () => runEdit(ctx, parseArgs(Command.Edit, EditArgsSchema, args)[0], token)),
-};
+/** A Map, not an object: a command id such as `__proto__` or `toString` must not find an inherited member. */
+const handlers = new Map<string, Handler>([
+  [Command.Edit, (ctx, args, token) => explicitly(ctx, 'edit', () => runEdit(ctx, parseArgs(Command.Edit, EditArgsSchema, args)[0], token))],
+]);
 
 const EditArgsSchema = z.tuple([EditTargetSchema]);
 
 export function registerCommands(ctx: ServerContext): void {
   ctx.connection.onExecuteCommand((params, token) => {
     check('workspace/executeCommand', ExecuteCommandShape, params);
-    const handler = handlers[params.command];
+    const handler = handlers.get(params.command);
     if (!handler) {
       return explicitly(ctx, params.command, () =>
         Promise.reject(new SparkError(SparkErrorCode.BadArgument, `unknown command ${JSON.stringify(params.command)}; known: ${COMMANDS.join(', ')}`)),

@@ -181,6 +181,13 @@ test('spark.edit with bad arguments answers InvalidParams naming the argument', 
     }),
     (e: unknown) => e instanceof ResponseError && /not open/.test(e.message),
   );
+  for (const command of ['spark.nope', '__proto__', 'toString', 'constructor']) {
+    await assert.rejects(
+      h.client.sendRequest(ExecuteCommandRequest.type, { command, arguments: [] }),
+      (e: unknown) => e instanceof ResponseError && e.code === ErrorCodes.InvalidParams && /unknown command/.test(e.message),
+      command,
+    );
+  }
   assert.equal(h.requests().length, 0);
 });
 
