@@ -12,7 +12,11 @@ const Open = z.object({ textDocument: Identifier.extend({ languageId: z.string()
 const Change = z.object({
   textDocument: Identifier.extend({ version: z.int() }),
   contentChanges: z.array(
-    z.union([z.object({ range: z.object({ start: Position, end: Position }), rangeLength: z.int().min(0).optional(), text: z.string() }), z.object({ text: z.string() })]),
+    z.union([
+      z.object({ range: z.object({ start: Position, end: Position }), rangeLength: z.int().min(0).optional(), text: z.string() }),
+      // A whole-document change has no range at all: a malformed range must not pass as one.
+      z.object({ text: z.string(), range: z.undefined().optional() }),
+    ]),
   ),
 });
 const Close = z.object({ textDocument: Identifier });
@@ -47,27 +51,32 @@ export class Documents {
   }
 
   listen(connection: Connection, log: Logger): void {
-    const valid = <S extends z.ZodType>(method: string, schema: S, params: unknown): params is z.infer<S> => {
-      if (schema.safeParse(params).success) return true;
+    /** The notification as its schema reads it (what is used is what was checked), or undefined. */
+    const valid = <S extends z.ZodType>(method: string, schema: S, params: unknown): z.infer<S> | undefined => {
+      const parsed = schema.safeParse(params);
+      if (parsed.success) return parsed.data;
       log.warn(`ignored a malformed ${method} notification`);
-      return false;
+      return undefined;
     };
-    connection.onDidOpenTextDocument((params) => {
-      if (!valid('textDocument/didOpen', Open, params)) return;
+    connection.onDidOpenTextDocument((raw) => {
+      const params = valid('textDocument/didOpen', Open, raw);
+      if (!params) return;
       const { uri, languageId, version, text } = params.textDocument;
       const document = TextDocument.create(uri, languageId, version, text);
       this.open.set(uri, document);
       for (const listener of this.opened) listener(document);
     });
-    connection.onDidChangeTextDocument((params) => {
-      if (!valid('textDocument/didChange', Change, params)) return;
+    connection.onDidChangeTextDocument((raw) => {
+      const params = valid('textDocument/didChange', Change, raw);
+      if (!params) return;
       const document = this.open.get(params.textDocument.uri);
       if (!document) return;
       TextDocument.update(document, params.contentChanges, params.textDocument.version);
       for (const listener of this.changed) listener(document);
     });
-    connection.onDidCloseTextDocument((params) => {
-      if (!valid('textDocument/didClose', Close, params)) return;
+    connection.onDidCloseTextDocument((raw) => {
+      const params = valid('textDocument/didClose', Close, raw);
+      if (!params) return;
       const document = this.open.get(params.textDocument.uri);
       if (!document) return;
       this.open.delete(params.textDocument.uri);

@@ -64,3 +64,19 @@ test('initializationOptions are the base layer of the settings', { timeout: 10_0
   await h.client.sendRequest(CompletionRequest.type, { textDocument: { uri: URI }, position: { line: 0, character: 10 } });
   assert.equal(h.requests().at(-1)!.body.model, 'spark-test-model');
 });
+
+test('a didChange whose range is malformed is dropped whole, not taken for a full-text change', { timeout: 10_000 }, async () => {
+  h = await startHarness();
+  h.open(URI, 'const a = 1;\n');
+  const changes = [
+    { range: { start: { line: null, character: 10 }, end: { line: 2.4e181, character: 4 } }, text: '\uDFFF' },
+    { text: 'replaced' },
+    { range: { start: { line: 1.5, character: 0 }, end: [] }, text: 'x'.repeat(1000) },
+  ];
+  await h.client.sendNotification('textDocument/didChange', { textDocument: { uri: URI, version: 2 }, contentChanges: changes });
+  // Answered at all means the server is not stuck; the document is as it was.
+  await h.client.sendRequest(CodeActionRequest.type, { textDocument: { uri: URI }, range: { start: { line: 0, character: 0 }, end: { line: 0, character: 1 } }, context: { diagnostics: [] } });
+  const doc = h.server.context.documents.get(URI);
+  assert.equal(doc?.getText(), 'const a = 1;\n');
+  assert.equal(doc?.version, 1);
+});
