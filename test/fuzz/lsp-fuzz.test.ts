@@ -47,7 +47,7 @@ let h: Harness;
 const appliedEdits: { edit: WorkspaceEdit; inFlight: unknown[] }[] = [];
 const commandsInFlight = new Set<unknown>();
 let sent = 0;
-/** The run's seed: FUZZ_SEED=n repeats a run. */
+/** The run's seed: FUZZ_SEED=n repeats a run (FUZZ_PATH=p, from a failure report, repeats only the failing case). */
 const SEED = Number(process.env.FUZZ_SEED ?? Date.now() % 2 ** 31);
 const errorCodes = new Map<number, number>();
 /** Requests answered with InternalError (a bug in the server): what was sent and what it said. */
@@ -333,7 +333,7 @@ test(`fuzz: ${MESSAGES}+ generated and mutated messages; every request answered,
       // Re-open the fixed documents the batch may have closed, so later batches hit open documents too.
       for (const [uri, text] of Object.entries(DOCS)) await openRaw(uri, text);
     }),
-    { numRuns: runs, seed: SEED, endOnFailure: true },
+    { numRuns: runs, seed: SEED, endOnFailure: true, ...(process.env.FUZZ_PATH ? { path: process.env.FUZZ_PATH } : {}) },
   );
   await flush();
   assert.ok(sent >= MESSAGES, `sent ${sent} messages`);
