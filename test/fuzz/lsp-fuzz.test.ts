@@ -290,6 +290,8 @@ test(`fuzz: ${MESSAGES}+ generated and mutated messages; every request answered,
   const gc = (globalThis as { gc?: () => void }).gc;
   gc?.();
   const heapBefore = process.memoryUsage().heapUsed;
+  // Printed first, so that a run that never finishes can still be repeated.
+  process.stderr.write(`fuzz seed ${SEED} (FUZZ_SEED=${SEED} repeats this run)\n`);
   const startedAt = Date.now();
 
   // The 10 MB document: opened, asked about at its start, middle and past its end, changed, closed.
