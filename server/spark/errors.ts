@@ -34,6 +34,14 @@ export const SparkErrorCode = {
   InsecureEndpoint: 'SPARK_ERR_INSECURE_ENDPOINT',
   /** The document matches a content exclusion (.env*, *.pem, … or spark.exclude); nothing is sent. */
   Excluded: 'SPARK_ERR_EXCLUDED',
+  /** The model's patch could not be parsed or applied to the files it names (after one retry with feedback). */
+  Patch: 'SPARK_ERR_PATCH',
+  /** A path an edit names is outside the workspace folders, under .git/, excluded, binary or too large. */
+  PathRefused: 'SPARK_ERR_PATH_REFUSED',
+  /** The editor lacks a capability the request needs (e.g. documentChanges, creating or deleting files). */
+  Unsupported: 'SPARK_ERR_UNSUPPORTED',
+  /** The endpoint refused the model for this key (model_not_found, or 403 naming the model). */
+  ModelRefused: 'SPARK_ERR_MODEL_REFUSED',
 } as const;
 
 export type SparkErrorCode = (typeof SparkErrorCode)[keyof typeof SparkErrorCode];

@@ -162,15 +162,19 @@ test('prefill: the first delta waits ttftBaseMs after response.created; warm-ups
       const type = (JSON.parse(data.toString()) as Ev).type;
       if (!arrivals.has(type)) arrivals.set(type, Date.now());
     });
+    // Measured from the send, a sound lower bound: the simulator starts prefill only after it received the create
+    // (a gap between two arrivals shrinks whenever the first one was read late on a loaded machine).
+    let sent = Date.now();
     client.create({ stream_id: 'w', generate: false, input: 'context '.repeat(100) });
     const warm = await client.nextResponse('w');
     assert.deepEqual(warm.map((e) => e.type), ['response.created', 'response.completed']);
-    const warmGap = (arrivals.get('response.completed') ?? 0) - (arrivals.get('response.created') ?? 0);
+    const warmGap = (arrivals.get('response.completed') ?? 0) - sent;
     assert.ok(warmGap >= 30 - TIMER_SLACK_MS, `warm-up prefill ${warmGap} ms`);
     arrivals.clear();
+    sent = Date.now();
     client.create({ stream_id: 'g', previous_response_id: (warm[0]?.['response'] as { id: string }).id, input: 'next' });
     const events = await client.nextResponse('g');
-    const gap = (arrivals.get('response.output_text.delta') ?? 0) - (arrivals.get('response.created') ?? 0);
+    const gap = (arrivals.get('response.output_text.delta') ?? 0) - sent;
     assert.ok(gap >= 30 - TIMER_SLACK_MS, `prefill ${gap} ms`);
     const usage = (events.at(-1)?.['response'] as { usage: { input_tokens_details: { cached_tokens: number } } }).usage;
     assert.ok(usage.input_tokens_details.cached_tokens > 0, 'the chained prefix is counted as cached');
