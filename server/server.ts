@@ -10,6 +10,7 @@ import { registerCompletion } from './lsp/completion.js';
 import { Settings } from './lsp/configuration.js';
 import type { Logger, ServerContext } from './lsp/context.js';
 import { registerInlineCompletion } from './lsp/inline-completion.js';
+import { Reviewer } from './lsp/reviewer.js';
 import { Warmth } from './lsp/warmth.js';
 import { Documents } from './lsp/documents.js';
 import { trackWorkspaceFolders } from './lsp/workspace.js';
@@ -58,6 +59,7 @@ export function createServer(connection: Connection, options: ServerOptions): Se
   const send = (type: MessageType, message: string) =>
     connection.sendNotification(ShowMessageNotification.type, { type, message }).catch(() => undefined);
   let warmth!: Warmth; // made right below: it needs the context it belongs to
+  let reviewer!: Reviewer;
   const ctx: ServerContext = {
     connection,
     documents,
@@ -66,6 +68,9 @@ export function createServer(connection: Connection, options: ServerOptions): Se
     typingAlong: new TypingAlong(),
     get warmth() {
       return warmth;
+    },
+    get reviewer() {
+      return reviewer;
     },
     negotiated: negotiate({}),
     workspaceFolders: [],
@@ -82,6 +87,7 @@ export function createServer(connection: Connection, options: ServerOptions): Se
     },
   };
   warmth = new Warmth(ctx);
+  reviewer = new Reviewer(ctx);
   const shown = new Set<string>();
   /** A status that persists is said once per process. */
   const showOnce = (key: string, type: MessageType, message: string) => {
@@ -154,7 +160,10 @@ export function createServer(connection: Connection, options: ServerOptions): Se
     }
   };
 
-  const settings = new Settings(ctx, rebuildSpark);
+  const settings = new Settings(ctx, (previous) => {
+    rebuildSpark();
+    reviewer.configChanged(previous);
+  });
 
   connection.onInitialize((params): InitializeResult => {
     ctx.negotiated = negotiate(params.capabilities);
@@ -175,6 +184,7 @@ export function createServer(connection: Connection, options: ServerOptions): Se
 
   connection.onShutdown(() => {
     warmth.dispose();
+    reviewer.dispose();
     ctx.latest.abortAll();
     if (!(ctx.spark instanceof Error)) ctx.spark.destroy();
   });
@@ -183,11 +193,19 @@ export function createServer(connection: Connection, options: ServerOptions): Se
   registerInlineCompletion(ctx);
   registerCodeActions(ctx);
   registerCommands(ctx);
-  documents.onDidOpen((doc) => warmth.now(doc.uri));
-  documents.onDidChange((doc) => warmth.settle(doc.uri));
+  documents.onDidOpen((doc) => {
+    warmth.now(doc.uri);
+    reviewer.opened(doc);
+  });
+  documents.onDidChange((doc, change) => {
+    warmth.settle(doc.uri);
+    reviewer.changed(doc, change);
+  });
+  documents.onDidSave((doc) => reviewer.saved(doc));
   documents.onDidClose((doc) => {
     ctx.typingAlong.forget(doc.uri);
     warmth.forget(doc.uri);
+    reviewer.closed(doc);
   });
   documents.listen(connection, log);
 
@@ -201,6 +219,7 @@ export function createServer(connection: Connection, options: ServerOptions): Se
     },
     dispose() {
       warmth.dispose();
+      reviewer.dispose();
       ctx.latest.abortAll();
       if (!(ctx.spark instanceof Error)) ctx.spark.destroy();
     },

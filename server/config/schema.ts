@@ -4,6 +4,7 @@ import { z } from 'zod';
 
 export const DEFAULT_MODEL = 'gpt-5.3-codex-spark';
 export const DEFAULT_BASE_URL = 'https://api.openai.com/v1';
+export const DEFAULT_REVIEW_MODEL = 'gpt-5.3-codex';
 
 export const ConfigSchema = z.strictObject({
   /** Model id sent with every request. */
@@ -54,6 +55,20 @@ export const ConfigSchema = z.strictObject({
       warmTokens: z.int().min(0).max(100_000).default(32_000),
       /** Estimated tokens of the lines around the cursor sent with a completion that chains from warm context. */
       deltaTokens: z.int().min(64).max(8_000).default(512),
+    })
+    .prefault({}),
+  review: z
+    .strictObject({
+      /** Review Spark's edits (and spark.review) with a larger model; findings become diagnostics. */
+      enabled: z.boolean().default(true),
+      /** Model id of the reviewer: a second, larger model call per reviewed edit. */
+      model: z.string().min(1).default(DEFAULT_REVIEW_MODEL),
+      /** `reasoning.effort` of a review. */
+      reasoningEffort: z.enum(['minimal', 'low', 'medium', 'high']).default('medium'),
+      /** Start a review in the background after every applied Spark edit (spark.review works either way). */
+      afterEdit: z.boolean().default(true),
+      /** max_output_tokens of a review, reasoning included. */
+      maxOutputTokens: z.int().min(256).max(100_000).default(16_000),
     })
     .prefault({}),
   /** Least severe level written to the client's log (window/logMessage). */

@@ -25,6 +25,8 @@ export interface Negotiated {
   configurationChangeRegistration: boolean;
   /** The client reports workspace folders and their changes. */
   workspaceFolders: boolean;
+  /** Published diagnostics may carry relatedInformation. */
+  relatedInformation: boolean;
 }
 
 export function negotiate(client: ClientCapabilities): Negotiated {
@@ -38,16 +40,17 @@ export function negotiate(client: ClientCapabilities): Negotiated {
     configuration: client.workspace?.configuration === true,
     configurationChangeRegistration: client.workspace?.didChangeConfiguration?.dynamicRegistration === true,
     workspaceFolders: client.workspace?.workspaceFolders === true,
+    relatedInformation: client.textDocument?.publishDiagnostics?.relatedInformation === true,
   };
 }
 
 export function serverCapabilities(): ServerCapabilities {
   return {
-    textDocumentSync: { openClose: true, change: TextDocumentSyncKind.Incremental },
+    textDocumentSync: { openClose: true, change: TextDocumentSyncKind.Incremental, save: { includeText: false } },
     completionProvider: { resolveProvider: false, triggerCharacters: ['.'] },
     inlineCompletionProvider: true,
     codeActionProvider: {
-      codeActionKinds: [CodeActionKind.QuickFix, CodeActionKind.RefactorRewrite],
+      codeActionKinds: [CodeActionKind.QuickFix, CodeActionKind.RefactorRewrite, CodeActionKind.Source],
       resolveProvider: true,
     },
     executeCommandProvider: { commands: [...COMMANDS] },

@@ -20,6 +20,7 @@ import type { ServerContext } from './context.js';
 import { computeEdit, EditTargetSchema, type DiagnosticInput, type EditTarget } from './edit-flow.js';
 import { explicitly } from './outcome.js';
 import { check, CodeActionParamsShape, CodeActionShape } from './params.js';
+import { reviewFileAction, reviewFix } from './review-actions.js';
 import { mayUse } from './workspace.js';
 
 /** Marks `data` as ours; resolve ignores anything without it. `sig` proves this process issued it. */
@@ -81,6 +82,11 @@ export function listActions(ctx: ServerContext, params: CodeActionParams): CodeA
   const actions: CodeAction[] = [];
   if (wants(CodeActionKind.QuickFix)) {
     for (const d of params.context.diagnostics.slice(0, MAX_FIXES)) {
+      const review = reviewFix(ctx, doc, d);
+      if (review) {
+        actions.push(offer(review.title, CodeActionKind.QuickFix, review.target, [d]));
+        continue;
+      }
       const full = messageText(d);
       const message = full.split('\n', 1)[0] ?? full;
       actions.push(
@@ -104,6 +110,8 @@ export function listActions(ctx: ServerContext, params: CodeActionParams): CodeA
       actions.push(offer(r.title, CodeActionKind.RefactorRewrite, { uri, range: params.range, instruction: r.instruction, diagnostics }));
     }
   }
+  const review = wants(CodeActionKind.Source) ? reviewFileAction(ctx, uri) : undefined;
+  if (review) actions.push(review);
   return actions;
 }
 
@@ -117,6 +125,7 @@ export async function resolveAction(ctx: ServerContext, action: CodeAction, toke
       throw new SparkError(SparkErrorCode.BadArgument, 'this action was not offered by this spark-lsp process; ask for code actions again');
     }
     const computed = await computeEdit(ctx, target, token);
+    ctx.reviewer.expect(target.instruction, computed.edit);
     return { ...action, edit: computed.edit };
   });
 }

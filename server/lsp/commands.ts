@@ -5,11 +5,11 @@ import { MessageType } from 'vscode-languageserver';
 import { z } from 'zod';
 import { SparkError, SparkErrorCode } from '../spark/errors.js';
 import type { ServerContext } from './context.js';
-import { computeEdit, ensureCurrent, EditTargetSchema, type EditTarget } from './edit-flow.js';
+import { computeEdit, ensureCurrent, EditTargetSchema, RangeSchema, type EditTarget } from './edit-flow.js';
 import { explicitly } from './outcome.js';
 import { check, ExecuteCommandShape } from './params.js';
 
-export const Command = { Edit: 'spark.edit' } as const;
+export const Command = { Edit: 'spark.edit', Review: 'spark.review' } as const;
 export const COMMANDS: readonly string[] = Object.values(Command);
 
 export interface EditResult {
@@ -21,9 +21,11 @@ type Handler = (ctx: ServerContext, args: unknown[], token: CancellationToken) =
 /** A Map, not an object: a command id such as `__proto__` or `toString` must not find an inherited member. */
 const handlers = new Map<string, Handler>([
   [Command.Edit, (ctx, args, token) => explicitly(ctx, 'edit', () => runEdit(ctx, parseArgs(Command.Edit, EditArgsSchema, args)[0], token))],
+  [Command.Review, (ctx, args, token) => explicitly(ctx, 'review', () => ctx.reviewer.onDemand(parseArgs(Command.Review, ReviewArgsSchema, args)[0], token))],
 ]);
 
 const EditArgsSchema = z.tuple([EditTargetSchema]);
+const ReviewArgsSchema = z.tuple([z.strictObject({ uri: z.string().min(1), range: RangeSchema.optional() })]);
 
 export function registerCommands(ctx: ServerContext): void {
   ctx.connection.onExecuteCommand((params, token) => {
@@ -55,6 +57,7 @@ export async function runEdit(ctx: ServerContext, target: EditTarget, token: Can
   if (computed.count === 0) return { applied: true };
   ensureCurrent(ctx, target.uri, computed.version);
   const label = `Spark: ${target.instruction.length > 60 ? `${target.instruction.slice(0, 59)}…` : target.instruction}`;
+  const changed = ctx.reviewer.capture(computed.edit);
   const result = await ctx.connection.workspace.applyEdit({ label, edit: computed.edit }).catch((e: unknown) => ({
     applied: false,
     failureReason: e instanceof Error ? e.message : String(e),
@@ -63,6 +66,6 @@ export async function runEdit(ctx: ServerContext, target: EditTarget, token: Can
     const why = result.failureReason ? `: ${result.failureReason}` : '';
     ctx.log.warn(`the editor did not apply the edit${why}`);
     ctx.showMessage(MessageType.Warning, `Spark: the editor did not apply the edit${why}`);
-  }
+  } else ctx.reviewer.afterEdit(target.instruction, changed);
   return { applied: result.applied };
 }

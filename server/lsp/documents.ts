@@ -1,4 +1,5 @@
-// The open documents, kept in sync from textDocument/didOpen, didChange and didClose (incremental sync).
+// The open documents, kept in sync from textDocument/didOpen, didChange and didClose (incremental sync);
+// didSave is passed on to whoever needs to know what was saved.
 // Each notification is checked against its schema first: a malformed one (a non-string uri or text, a change
 // with a bad range) is dropped with a log line instead of being stored to throw later inside a feature.
 import type { Connection } from 'vscode-languageserver';
@@ -20,14 +21,22 @@ const Change = z.object({
   ),
 });
 const Close = z.object({ textDocument: Identifier });
+const Save = z.object({ textDocument: Identifier });
 
 type Listener = (document: TextDocument) => void;
+/** What a didChange did: its content changes (as checked) and the text they applied to. */
+export interface DocumentChange {
+  changes: z.infer<typeof Change>['contentChanges'];
+  textBefore: string;
+}
+type ChangeListener = (document: TextDocument, change: DocumentChange) => void;
 
 export class Documents {
   private readonly open = new Map<string, TextDocument>();
   private readonly opened: Listener[] = [];
-  private readonly changed: Listener[] = [];
+  private readonly changed: ChangeListener[] = [];
   private readonly closed: Listener[] = [];
+  private readonly saved: Listener[] = [];
 
   get(uri: string): TextDocument | undefined {
     return this.open.get(uri);
@@ -42,8 +51,13 @@ export class Documents {
   }
 
   /** After a didChange (not on open). */
-  onDidChange(listener: Listener): void {
+  onDidChange(listener: ChangeListener): void {
     this.changed.push(listener);
+  }
+
+  /** After a didSave of an open document. */
+  onDidSave(listener: Listener): void {
+    this.saved.push(listener);
   }
 
   onDidClose(listener: Listener): void {
@@ -71,8 +85,15 @@ export class Documents {
       if (!params) return;
       const document = this.open.get(params.textDocument.uri);
       if (!document) return;
+      const change = { changes: params.contentChanges, textBefore: document.getText() };
       TextDocument.update(document, params.contentChanges, params.textDocument.version);
-      for (const listener of this.changed) listener(document);
+      for (const listener of this.changed) listener(document, change);
+    });
+    connection.onDidSaveTextDocument((raw) => {
+      const params = valid('textDocument/didSave', Save, raw);
+      const document = params && this.open.get(params.textDocument.uri);
+      if (!document) return;
+      for (const listener of this.saved) listener(document);
     });
     connection.onDidCloseTextDocument((raw) => {
       const params = valid('textDocument/didClose', Close, raw);

@@ -130,25 +130,37 @@ export function unifiedDiff(file: ReviewFileInput, focus?: Lines): { diff: strin
   const patch = structuredPatch(file.path, file.path, before, file.after, '', '', { context: DIFF_CONTEXT_LINES });
   const out: string[] = [];
   const changed: Lines[] = [];
+  const lastLine = Math.max(0, splitLines(file.after).length - 1);
   for (const hunk of patch.hunks) {
     const mine: Lines[] = [];
     let line = hunk.newStart - 1;
-    if (hunk.newLines === 0) line = hunk.newStart; // a hunk that deletes everything: newStart is the line before
+    let removed = false;
+    let added = false;
+    /** A pure deletion marks the lines on both sides of where it was. */
+    const endBlock = () => {
+      if (removed && !added) mine.push({ start: Math.max(0, line - 1), end: line });
+      removed = added = false;
+    };
     for (const l of hunk.lines) {
       if (l.startsWith('+')) {
         mine.push({ start: line, end: line });
+        added = true;
         line++;
       } else if (l.startsWith('-')) {
-        mine.push({ start: Math.max(0, line - 1), end: line });
+        removed = true;
       } else if (l.startsWith(' ')) {
+        endBlock();
         line++;
       }
     }
-    const lastLine = Math.max(0, splitLines(file.after).length - 1);
+    endBlock();
     const clamped = mergeLines(mine.map((r) => clampLines(r, lastLine + 1)));
     if (focus && !clamped.some((r) => r.start <= focus.end && r.end >= focus.start)) continue;
     changed.push(...clamped);
-    out.push(`@@ -${hunk.oldStart},${hunk.oldLines} +${hunk.newStart},${hunk.newLines} @@\n${hunk.lines.join('\n')}\n`);
+    // Unified diff numbers an empty side by the line before it (jsdiff numbers it by the line after).
+    const oldStart = hunk.oldLines === 0 ? hunk.oldStart - 1 : hunk.oldStart;
+    const newStart = hunk.newLines === 0 ? hunk.newStart - 1 : hunk.newStart;
+    out.push(`@@ -${oldStart},${hunk.oldLines} +${newStart},${hunk.newLines} @@\n${hunk.lines.join('\n')}\n`);
   }
   if (out.length === 0) return { diff: '', changed: [] };
   const from = file.before === '' ? '/dev/null' : oneLine(file.path);
