@@ -93,6 +93,8 @@ export class Reviewer {
   /** The refusal was told to the user (once per refusal). */
   private refusalShown = false;
   private nextId = 1;
+  /** Reviews sent since the server started (for tests and logs). */
+  started = 0;
 
   constructor(private readonly ctx: ServerContext) {}
 
@@ -230,6 +232,7 @@ export class Reviewer {
     if (files.length === 0) return { reviewed: false, findings: 0 };
     const review = this.ctx.config.review;
     const run: Run = { id: this.nextId++, files, generations: new Map(), controller: new AbortController(), afterEdit };
+    this.started++;
     this.supersede(files.map((f) => f.uri));
     for (const f of files) run.generations.set(f.uri, this.bump(f.uri));
     this.runs.add(run);

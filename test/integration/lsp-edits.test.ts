@@ -57,15 +57,12 @@ test('code actions are listed at once, without a model call: a quickfix per diag
       ['quickfix', `Spark: Fix "Cannot find name 'totl'. Did you mean 'total'?"`],
       ['refactor.rewrite', 'Spark: Improve selection'],
       ['refactor.rewrite', 'Spark: Document selection'],
-      ['source', 'Spark: Review this file'],
     ],
   );
-  const edits = listed.filter((a) => a.kind !== 'source');
-  assert.ok(edits.every((a) => a.edit === undefined && a.command === undefined && a.data !== undefined));
+  assert.ok(listed.every((a) => a.edit === undefined && a.command === undefined && a.data !== undefined));
   assert.equal(h.requests().length, 0, 'listing made no model call');
   assert.deepEqual((await actions(lineRange(3), [diagnostic], ['quickfix'])).map((a) => a.kind), ['quickfix']);
-  const cursor = { start: positionOf(SOURCE, 'return'), end: positionOf(SOURCE, 'return') };
-  assert.deepEqual((await actions(cursor)).map((a) => a.title), ['Spark: Review this file'], 'only the review for a bare cursor without diagnostics');
+  assert.deepEqual(await actions({ start: positionOf(SOURCE, 'return'), end: positionOf(SOURCE, 'return') }), [], 'nothing to offer for a bare cursor without diagnostics');
 });
 
 test('resolve computes a minimal, versioned edit for the quickfix', { timeout: 10_000 }, async () => {

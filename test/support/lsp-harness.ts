@@ -74,6 +74,8 @@ export interface HarnessOptions {
   env?: (sim: SparkSim) => NodeJS.ProcessEnv;
   /** Runs before the server initializes (and so before the pool connects), e.g. to arm upgrade faults. */
   beforeInitialize?: (sim: SparkSim) => void;
+  /** Leave background reviews on (the product default). Off by default here, so a test's traffic is what it scripts. */
+  reviews?: boolean;
   /** Overrides the client's answer to workspace/applyEdit. */
   onApplyEdit?: (params: ApplyWorkspaceEditParams, h: Harness) => ApplyWorkspaceEditResult | undefined;
 }
@@ -209,11 +211,20 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     processId: null,
     rootUri: 'file:///work',
     capabilities: options.capabilities ?? FULL_CAPABILITIES,
-    initializationOptions: options.initializationOptions,
+    initializationOptions: options.reviews ? options.initializationOptions : withoutReviews(options.initializationOptions),
     workspaceFolders: [{ uri: 'file:///work', name: 'work' }],
   });
   await client.sendNotification('initialized', {});
   return h;
+}
+
+/** initializationOptions (the section, or `{ spark: section }`) with spark.review.enabled false underneath. */
+function withoutReviews(options: unknown): unknown {
+  const off = { review: { enabled: false } };
+  if (options === null || typeof options !== 'object' || Array.isArray(options)) return off;
+  const o = options as Record<string, unknown>;
+  if (o['spark'] !== null && typeof o['spark'] === 'object') return { ...o, spark: { ...off, ...(o['spark'] as object) } };
+  return { ...off, ...o };
 }
 
 /** Applies a WorkspaceEdit to client-side documents as a spec-following editor does. */
