@@ -19,7 +19,9 @@
 ;; `completion-at-point' (or company); `lsp-execute-code-action' runs the Spark actions.
 ;;
 ;; With either client, M-x spark-lsp-edit rewrites the region (or the current line) following an
-;; instruction you type.
+;; instruction you type, and M-x spark-lsp-review asks the review model for bugs in the buffer's
+;; unsaved changes (or the whole buffer, or the region).  Findings of reviews (also the background
+;; review after each Spark edit) are diagnostics (flymake or flycheck) with a "Spark: Fix" code action.
 ;;
 ;; Settings for the server's `spark' section go in `spark-lsp-settings' as a plist, for example
 ;;   (setq spark-lsp-settings '(:reasoningEffort "low" :completion (:maxOutputTokens 128)))
@@ -105,7 +107,7 @@ to `eglot-server-programs', so it serves only modes eglot has no server for."
 ;; workspace/configuration from registered per-key paths, so it needs the list.
 (defconst spark-lsp--setting-keys
   '("model" "baseUrl" "apiKey" "transport" "poolSize" "lanesPerConnection" "reasoningEffort"
-    "completion" "edit" "context" "logLevel"))
+    "completion" "edit" "context" "review" "logLevel"))
 
 (defun spark-lsp--initialization-options ()
   "initializationOptions: the settings, so the first connections already use them."
@@ -294,6 +296,51 @@ client (workspace/applyEdit).  Returns non-nil when the edit was applied."
          (applied (spark-lsp--applied-p result)))
     (message "Spark: %s" (if applied "edit applied" "the edit was not applied"))
     applied))
+
+(defun spark-lsp--review-timeout ()
+  "Seconds to wait for `spark.review': a review's 180 s, plus a margin."
+  185)
+
+(defun spark-lsp--execute (command arguments timeout)
+  "Run the server's COMMAND with ARGUMENTS (a vector); wait up to TIMEOUT s.
+Sent to the spark-lsp serving this buffer, through eglot or lsp-mode."
+  (let* ((eglot-server (spark-lsp--eglot-server))
+         (lsp-workspace (and (not eglot-server) (spark-lsp--lsp-workspace)))
+         (params (list :command command :arguments arguments)))
+    (cond
+     (eglot-server
+      (when (fboundp 'eglot--signal-textDocument/didChange)
+        (eglot--signal-textDocument/didChange))
+      (jsonrpc-request eglot-server :workspace/executeCommand params :timeout timeout))
+     (lsp-workspace
+      (let ((lsp--cur-workspace lsp-workspace)
+            (lsp-response-timeout timeout))
+        (lsp-request "workspace/executeCommand" params)))
+     (t (user-error "Spark: spark-lsp does not manage this buffer (start it with M-x eglot or M-x lsp)")))))
+
+(defun spark-lsp--result-get (result key)
+  "Field KEY (a string) of a command RESULT (a hash table or a plist)."
+  (if (hash-table-p result) (gethash key result) (plist-get result (intern (concat ":" key)))))
+
+(defun spark-lsp-review (&optional beg end)
+  "Review this buffer with the review model; findings become diagnostics.
+The unsaved changes when there are any, else the whole buffer; interactively
+with an active region, or called with BEG and END, only those lines.  Returns
+the number of findings, or nil when reviews are off."
+  (interactive (and (use-region-p) (list (region-beginning) (region-end))))
+  (let* ((uri (if (spark-lsp--eglot-server)
+                  (plist-get (eglot--TextDocumentIdentifier) :uri)
+                (and (spark-lsp--lsp-workspace) (lsp--buffer-uri))))
+         (target (append (list :uri uri)
+                         (and beg end (list :range (list :start (spark-lsp--position (min beg end))
+                                                         :end (spark-lsp--position (max beg end)))))))
+         (result (spark-lsp--execute "spark.review" (vector target) (spark-lsp--review-timeout)))
+         (reviewed (spark-lsp--result-get result "reviewed"))
+         (findings (spark-lsp--result-get result "findings")))
+    (if (and reviewed (not (eq reviewed :json-false)))
+        (progn (message "Spark review: %d finding(s)" findings) findings)
+      (message "Spark: reviews are off (spark.review.enabled)")
+      nil)))
 
 (defun spark-lsp-send-settings ()
   "Send `spark-lsp-settings' to the spark-lsp serving this buffer."

@@ -8,7 +8,9 @@
 -- 0.11+ registers the server with vim.lsp.config()/vim.lsp.enable(); 0.7-0.10 fall back to starting
 -- it per buffer. On 0.12 ghost-text suggestions come from textDocument/inlineCompletion (accept with
 -- the key in `inline_accept`). :SparkEdit (or `edit_key` on a visual selection) asks for an instruction
--- and runs the server's spark.edit command on the selected lines.
+-- and runs the server's spark.edit command on the selected lines. :SparkReview asks the review model for
+-- bugs in the buffer's unsaved changes (or the whole buffer, or the given lines); findings, like those of
+-- the background review after each Spark edit, are diagnostics with a "Spark: Fix" code action.
 local M = {}
 
 M.defaults = {
@@ -89,6 +91,34 @@ function M.edit(line1, line2, instruction)
   end
 end
 
+local function notify_review(err, result)
+  if err then
+    vim.notify('Spark review failed: ' .. (err.message or vim.inspect(err)), vim.log.levels.ERROR)
+  elseif result and result.reviewed then
+    vim.notify(('Spark review: %d finding(s)'):format(result.findings or 0), vim.log.levels.INFO)
+  end
+end
+
+--- Runs spark.review on the current buffer; with `line1`..`line2` (1-based, inclusive), on those lines only.
+function M.review(line1, line2)
+  local bufnr = vim.api.nvim_get_current_buf()
+  local client = client_for(bufnr)
+  if not client then
+    vim.notify('spark-lsp is not attached to this buffer', vim.log.levels.WARN)
+    return
+  end
+  local target = { uri = vim.uri_from_bufnr(bufnr) }
+  if line1 and line2 then
+    target.range = { start = { line = line1 - 1, character = 0 }, ['end'] = { line = line2 - 1, character = 0 } }
+  end
+  local params = { command = 'spark.review', arguments = { target } }
+  if modern then
+    client:request('workspace/executeCommand', params, notify_review, bufnr)
+  else
+    client.request('workspace/executeCommand', params, notify_review, bufnr)
+  end
+end
+
 local function on_attach(client, bufnr)
   if vim.lsp.completion and vim.lsp.completion.enable then
     vim.lsp.completion.enable(true, client.id, bufnr, { autotrigger = config.autotrigger })
@@ -105,6 +135,9 @@ function M.setup(opts)
   vim.api.nvim_create_user_command('SparkEdit', function(args)
     M.edit(args.line1, args.line2, args.args)
   end, { range = true, nargs = '?', desc = 'Rewrite the selected lines with Spark' })
+  vim.api.nvim_create_user_command('SparkReview', function(args)
+    if args.range > 0 then M.review(args.line1, args.line2) else M.review() end
+  end, { range = true, desc = 'Review the buffer (its unsaved changes, or the given lines) with the review model' })
 
   local server = {
     name = 'spark',
