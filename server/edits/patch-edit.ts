@@ -25,7 +25,7 @@ import type {
 } from 'vscode-languageserver';
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import { computeMinimalEdits } from './minimal.js';
-import type { FileChange } from './patch.js';
+import type { FileChange } from './apply-patch.js';
 
 export interface PatchEditOptions {
   /** The client supports change annotations (`workspace.workspaceEdit.changeAnnotationSupport` is set). */

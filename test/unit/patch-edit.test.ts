@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import type { TextDocumentEdit, WorkspaceEdit, WorkspaceEditClientCapabilities } from 'vscode-languageserver';
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import { buildPatchEdit, missingEditCapabilities, requiredEditCapabilities } from '../../server/edits/patch-edit.js';
-import type { FileChange } from '../../server/edits/patch.js';
+import type { FileChange } from '../../server/edits/apply-patch.js';
 
 const uri = (path: string): string => `file:///w/${path}`;
 

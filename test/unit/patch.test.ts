@@ -1,16 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import {
-  APPLY_PATCH_GRAMMAR,
-  applyPatch,
-  applyUpdate,
-  type FileChange,
-  type Patch,
-  PatchError,
-  type PatchFileState,
-  parsePatch,
-  patchPaths,
-} from '../../server/edits/patch.js';
+import fc from 'fast-check';
+import { applyUpdate } from '../../server/edits/apply-hunks.js';
+import { applyPatch, type FileChange, type PatchFileState } from '../../server/edits/apply-patch.js';
+import { APPLY_PATCH_GRAMMAR, type Patch, PatchError, parsePatch, patchPaths } from '../../server/edits/patch.js';
 
 const wrap = (body: string): string => `*** Begin Patch\n${body}\n*** End Patch\n`;
 
@@ -232,12 +225,15 @@ describe('applyUpdate', () => {
     ],
     ['an exact match wins over a looser one elsewhere', '  x = 1\nx = 1\n', '@@\n-x = 1\n+x = 2', '  x = 1\nx = 2\n'],
     ['CRLF file stays CRLF', 'a\r\nb\r\nc\r\n', '@@\n a\n-b\n+B\n+B2\n c', 'a\r\nB\r\nB2\r\nc\r\n'],
+    ['CRLF file without final newline: added lines are CRLF too', 'a\r\nb', '@@\n b\n+c\n*** End of File', 'a\r\nb\r\nc'],
+    ['a unified-diff "No newline at end of file" line is ignored', 'a\nb', '@@\n a\n-b\n\\ No newline at end of file\n+B\n\\ No newline at end of file', 'a\nB'],
     ['mixed line endings: untouched lines keep theirs', 'a\r\nb\nc\r\nd\r\n', '@@\n c\n-d\n+D', 'a\r\nb\nc\r\nD\r\n'],
     ['no final newline: changing the last line keeps it so', 'a\nb', '@@\n a\n-b\n+B', 'a\nB'],
     ['no final newline: appending keeps it so', 'a\nb', '@@\n b\n+c\n*** End of File', 'a\nb\nc'],
     ['no final newline: deleting the last line keeps it so', 'a\nb\nc', '@@\n b\n-c', 'a\nb'],
     ['a final newline is kept', 'a\nb\n', '@@\n-b\n+B', 'a\nB\n'],
     ['an empty file gets lines ending with a newline', '', '@@\n+first', 'first\n'],
+    ['a hunk longer than the file is not found', 'only\n', '@@\n only\n-two\n+2\n three', { error: ['not found', 'only\ntwo\nthree'] }],
     ['missing lines: the error names the file and the exact lines', 'a\nb\n', '@@\n a\n-c\n+C', { error: ['src/f.txt', 'patch line 3', 'not found', '\na\nc'], count: 1 }],
     ['missing lines after a header: the error says where it looked', twoFunctions, '@@ def g():\n-    return y\n+    return 0', { error: ["after '@@ def g():'", '    return y'] }],
     [
@@ -248,6 +244,47 @@ describe('applyUpdate', () => {
     ],
   ];
   for (const [name, before, body, expected] of table) it(name, () => checkUpdate(before, body, expected));
+});
+
+describe('applyUpdate on generated hunks', () => {
+  const text = fc.string({ maxLength: 12 }).map((t) => t.replace(/[\r\n]/g, ' '));
+  it('a hunk cut from its place applies there, in LF and CRLF files, with or without a final newline', () => {
+    fc.assert(
+      fc.property(
+        fc.array(text, { minLength: 1, maxLength: 30 }),
+        fc.nat(),
+        fc.integer({ min: 0, max: 3 }),
+        fc.integer({ min: 0, max: 2 }),
+        fc.integer({ min: 0, max: 2 }),
+        fc.array(text, { maxLength: 3 }),
+        fc.boolean(),
+        (words, at, removed, before, after, added, finalNewline) => {
+          // Every line is unique, so the hunk fits one place only.
+          const lines = words.map((w, i) => `${i}: ${w}`);
+          const start = at % lines.length;
+          const end = Math.min(lines.length, start + removed);
+          const from = Math.max(0, start - before);
+          const to = Math.min(lines.length, end + after);
+          fc.pre(to > from);
+          const body = [
+            '@@',
+            ...lines.slice(from, start).map((l) => ` ${l}`),
+            ...lines.slice(start, end).map((l) => `-${l}`),
+            ...added.map((l) => `+${l}`),
+            ...lines.slice(end, to).map((l) => ` ${l}`),
+          ].join('\n');
+          const result = [...lines.slice(0, start), ...added, ...lines.slice(end)];
+          for (const eol of ['\n', '\r\n']) {
+            const join = (ls: string[], e: string): string => ls.join(e) + (finalNewline && ls.length > 0 ? e : '');
+            // A file without any line break has no line-ending convention: added lines get LF.
+            const original = join(lines, eol);
+            checkUpdate(original, body, join(result, original.includes('\n') ? eol : '\n'));
+          }
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
 });
 
 interface Known {
