@@ -174,19 +174,39 @@ function nearestTestRoot(sourceDir: string, tests: readonly { path: string }[]):
   return best;
 }
 
+/** How many of a test root's sub-directories are compared with the source layout (bounds the work). */
+const MIRROR_SAMPLE = 50;
+
 /**
  * The sub-directory under a test root for a source directory: mirrored when the existing tests there mirror
- * source directories, else the folder most of them share (a flat `test/unit/` stays flat).
+ * source directories (`test/core/` for `src/pkg/core/`: the prefix they drop, here `src/pkg`, is dropped
+ * too), else the folder most of them share (a flat `test/unit/` stays flat).
  */
 function subDirUnder(root: { above: string; members: string[] }, sourceDir: string, files: readonly string[]): string {
-  const sourceDirs = new Set(files.map((f) => parse(f).dir));
-  const mirroring = root.members.filter((m) => m !== '' && [join(root.above, m), join(root.above, 'src', m), join(root.above, 'lib', m)].some((d) => sourceDirs.has(d)));
-  const sub = under(root.above, sourceDir) ?? '';
-  const keepsSrc = root.members.some((m) => /^(src|lib)(\/|$)/.test(m));
-  const mirrored = keepsSrc ? sub : (mirrorsOf(sub)[1] ?? sub);
-  if (mirroring.length > 0 && mirroring.length * 2 >= root.members.length) return mirrored;
-  const shared = majority(root.members, '');
-  return root.members.every((m) => m === '') ? '' : shared;
+  const sourceDirs = new Set<string>();
+  for (const f of files) {
+    if (isTestFile(f)) continue;
+    const d = under(root.above, parse(f).dir);
+    if (d !== undefined && d !== '') sourceDirs.add(d);
+  }
+  const nested = root.members.filter((m) => m !== '');
+  const prefixes: string[] = [];
+  for (const m of [...new Set(nested)].slice(0, MIRROR_SAMPLE)) {
+    for (const d of sourceDirs) {
+      if (d === m) prefixes.push('');
+      else if (d.endsWith(`/${m}`)) prefixes.push(d.slice(0, -m.length - 1));
+      else continue;
+      break;
+    }
+  }
+  if (prefixes.length > 0 && prefixes.length * 2 >= Math.min(new Set(nested).size, MIRROR_SAMPLE)) {
+    const sub = under(root.above, sourceDir) ?? '';
+    const drop = majority(prefixes, '');
+    if (drop === '') return sub;
+    if (sub === drop) return '';
+    return sub.startsWith(`${drop}/`) ? sub.slice(drop.length + 1) : sub;
+  }
+  return majority(root.members, '');
 }
 
 function jsPlace(src: Parsed, tests: { path: string; style: string }[], files: readonly string[]): Omit<TestFileSuggestion, 'exists'> {
