@@ -81,10 +81,12 @@ class Budget {
   }
 }
 
-/** A counting semaphore: at most `n` holders at once. */
+/** A counting semaphore: at most `n` holders at once, the others served first come first served. */
 class Slots {
   private free: number;
-  private readonly waiting: (() => void)[] = [];
+  /** Waiters from index `head` on (a queue that never shifts: tens of thousands of stats can wait at once). */
+  private waiting: (() => void)[] = [];
+  private head = 0;
   constructor(n: number) {
     this.free = n;
   }
@@ -94,9 +96,13 @@ class Slots {
     try {
       return await f();
     } finally {
-      const next = this.waiting.shift();
-      if (next) next();
-      else this.free++;
+      if (this.head < this.waiting.length) {
+        const next = this.waiting[this.head++]!;
+        if (this.head === this.waiting.length) [this.waiting, this.head] = [[], 0];
+        next();
+      } else {
+        this.free++;
+      }
     }
   }
 }
