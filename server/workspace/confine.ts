@@ -64,7 +64,6 @@ function refuse(shown: string, reason: string): never {
 
 export async function resolvePatchPath(policy: WorkspacePolicy, targetUri: string, patchPath: string, options: ConfineOptions = { sniff: true, checkSize: true }): Promise<ConfinedPath> {
   if (patchPath.trim() === '') refuse(patchPath, 'the path is empty');
-  // eslint-disable-next-line no-control-regex
   if (/[\u0000-\u001f\u007f]/.test(patchPath)) refuse(patchPath, 'the path contains control characters');
   const targetPath = fsPathOf(targetUri);
   if (targetPath === undefined) refuse(patchPath, `the target ${targetUri} is not a file on disk`);
