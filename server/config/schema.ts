@@ -57,6 +57,12 @@ export const ConfigSchema = z.strictObject({
       deltaTokens: z.int().min(64).max(8_000).default(512),
     })
     .prefault({}),
+  workspace: z
+    .strictObject({
+      /** Files larger than this (bytes) are never read, listed or edited. */
+      maxFileBytes: z.int().min(1_024).max(67_108_864).default(1_048_576),
+    })
+    .prefault({}),
   review: z
     .strictObject({
       /** Review Spark's edits (and spark.review) with a larger model; findings become diagnostics. */
