@@ -8,6 +8,7 @@
 // whose lines the user changed is gone. A review never edits anything. After the endpoint refused the
 // review model, no review is sent until the review settings (or the endpoint) change.
 import { MessageType, type CancellationToken, type Diagnostic, type TextEdit, type WorkspaceEdit } from 'vscode-languageserver';
+import { extname } from 'node:path';
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import type { Config } from '../config/schema.js';
 import { placeFindings, toDiagnostic, type ReviewedFile } from '../review/findings.js';
@@ -20,6 +21,8 @@ import { SparkError, SparkErrorCode } from '../spark/errors.js';
 import type { ServerContext } from './context.js';
 import { promptPath } from './uri.js';
 import { ensureMayUse, mayUse } from './workspace.js';
+import { workspacePolicy } from '../workspace/policy.js';
+import { read } from '../workspace/read.js';
 
 /** A review not answered by then is abandoned (ms): a larger model reasoning over a change takes a while. */
 export const REVIEW_TIMEOUT_MS = 180_000;
@@ -148,14 +151,22 @@ export class Reviewer {
       return { reviewed: false, findings: 0 };
     }
     if (this.refusedModel === review.model) throw new SparkError(SparkErrorCode.ModelRefused, refusal(review.model));
-    const doc = this.ctx.documents.get(target.uri);
-    if (!doc) throw new SparkError(SparkErrorCode.BadArgument, `${promptPath(target.uri)} is not open in the editor`);
     ensureMayUse(this.ctx, target.uri);
-    const text = doc.getText();
-    const saved = this.savedTexts.get(target.uri);
-    const before = saved !== undefined && saved !== text ? saved : null;
+    const policy = workspacePolicy(this.ctx.workspaceFolders, this.ctx.config);
+    const doc = this.ctx.documents.get(target.uri);
+    let file: ChangedFile;
+    if (doc) {
+      // The last saved state: the file on disk, else the text at open or at the last didSave.
+      const disk = await read(policy, target.uri).then((s) => s.text, () => undefined);
+      const saved = disk ?? this.savedTexts.get(target.uri);
+      const text = doc.getText();
+      file = { uri: doc.uri, languageId: doc.languageId, before: saved !== undefined && saved !== text ? saved : null, after: text };
+    } else {
+      // A file that is not open is reviewed as it is on disk (refused like any read of the workspace).
+      const snapshot = await read(policy, target.uri);
+      file = { uri: target.uri, languageId: extname(snapshot.fsPath).slice(1) || 'text', before: null, after: snapshot.text };
+    }
     const focus = target.range ? { start: target.range.start.line, end: Math.max(target.range.start.line, target.range.end.line) } : undefined;
-    const file: ChangedFile = { uri: doc.uri, languageId: doc.languageId, before, after: text };
     const cancel = token.onCancellationRequested(() => this.cancelRunsOf(target.uri));
     try {
       return await this.start(undefined, [file], focus, false);

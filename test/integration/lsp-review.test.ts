@@ -264,8 +264,8 @@ test('spark.review on demand: the whole file when it is saved, the changes since
   assert.match(ranged, /Only lines 5-5 are under review/);
 
   await assert.rejects(
-    h.client.sendRequest(ExecuteCommandRequest.type, { command: 'spark.review', arguments: [{ uri: 'file:///work/closed.ts' }] }),
-    (e: unknown) => e instanceof ResponseError && /not open/.test(e.message),
+    h.client.sendRequest(ExecuteCommandRequest.type, { command: 'spark.review', arguments: [{ uri: 'file:///work/no-such-dir/closed.ts' }] }),
+    (e: unknown) => e instanceof ResponseError && (e.data as { code: string }).code === 'SPARK_ERR_PATH_REFUSED' && /does not exist/.test(e.message),
   );
   await assert.rejects(
     h.client.sendRequest(ExecuteCommandRequest.type, { command: 'spark.review', arguments: [{ url: URI }] }),
