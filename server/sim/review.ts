@@ -23,7 +23,7 @@ const PATH_TOKEN = /[^\s"'`<>()[\]{},;]+/g;
 export function pathIn(inputText: string, key: string): string | undefined {
   let relative = false;
   for (const [token] of inputText.matchAll(PATH_TOKEN)) {
-    const path = token.replace(/:\d+(:\d+)?$/, '');
+    const path = token.replace(/[:.]+$/, '').replace(/:\d+(:\d+)?$/, '');
     if (path !== key && !path.endsWith(`/${key}`) && !path.endsWith(`\\${key}`)) continue;
     if (path.startsWith('/') || /^[A-Za-z]:[\\/]/.test(path)) return path;
     relative = true;
