@@ -204,6 +204,8 @@ export class SparkPool {
       onAbort: () => {
         if (!entry.started) {
           this.waiting.delete(entry);
+          const review = this.reviews.indexOf(entry);
+          if (review !== -1) this.reviews.splice(review, 1);
           entry.ctrl.abort();
         }
       },
