@@ -675,10 +675,11 @@ export class SparkPool {
     if (this.closing || this.destroyed) return this.closedPromise();
     this.closing = true;
     const drained = this.closedPromise();
-    await this.queue.onIdle();
-    if (this.reviews.length > 0) {
-      this.admitReviews(true);
+    // A review may enter the queue as it goes idle: wait until nothing is queued, running or waiting.
+    for (;;) {
       await this.queue.onIdle();
+      if (this.reviews.length === 0 && this.queue.size === 0 && this.queue.pending === 0) break;
+      this.admitReviews(true);
     }
     this.shutdown(false);
     this.checkDrained();

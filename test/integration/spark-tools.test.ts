@@ -245,3 +245,17 @@ test('continueFrom after a plain-text answer, and over HTTP: a user message, and
     ['message', 'custom_tool_call', 'custom_tool_call_output'],
   );
 });
+
+test('close() lets a waiting review run before the sockets close', async (t) => {
+  const { sim, client } = await setupSpark(t, { poolSize: 1, lanesPerConnection: 2 });
+  sim.enqueue({ text: 'busy for a while', firstTokenMs: 300 }, { text: 'review done', firstTokenMs: 100 });
+  const busy = client.generate(req('busy'));
+  await sim.waitForCreates(1);
+  const review = client.generate(req('review', { priority: Priority.Review }));
+  assert.equal(client.stats().queued, 1, 'the review waits: one lane is free but it is the last');
+  const closed = client.close();
+  assert.equal((await busy).text, 'busy for a while');
+  assert.equal((await review).text, 'review done');
+  await closed;
+  assert.equal(sim.stats.creates.length, 2);
+});
