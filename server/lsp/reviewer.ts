@@ -29,16 +29,6 @@ export const REVIEW_TIMEOUT_MS = 180_000;
 /** An expected edit (handed out by code action resolve) is forgotten after this many changes that are not it. */
 const EXPECT_CHANGES = 8;
 
-/** The request fields a review sets beyond the common ones: its own model, effort and structured output. */
-type ReviewRequest = GenerateRequest & {
-  model: string;
-  reasoningEffort: Config['review']['reasoningEffort'];
-  textFormat: typeof REVIEW_TEXT_FORMAT;
-};
-
-/** Review priority: below warm-ups; the pool never gives a review the last free lane. */
-const REVIEW_PRIORITY: number = (Priority as Record<string, number>)['Review'] ?? Priority.Background;
-
 /** One file of a change, as the review sees it. */
 export interface ChangedFile {
   uri: string;
@@ -254,17 +244,19 @@ export class Reviewer {
       ...(focus ? { focus } : {}),
       budgetTokens: this.ctx.config.context.budgetTokens,
     });
-    const request: ReviewRequest = {
+    const request: GenerateRequest = {
       instructions: prompt.instructions,
       input: prompt.input,
       maxOutputTokens: review.maxOutputTokens,
-      priority: REVIEW_PRIORITY,
+      // The lowest priority; the pool never gives a review the last free lane.
+      priority: Priority.Review,
       deadline: Date.now() + REVIEW_TIMEOUT_MS,
       affinity: files[0]!.uri,
       signal: run.controller.signal,
       model: review.model,
       reasoningEffort: review.reasoningEffort,
-      textFormat: REVIEW_TEXT_FORMAT,
+      textFormat: { ...REVIEW_TEXT_FORMAT },
+      promptCacheKey: this.ctx.warmth.cacheKey(files[0]!.uri),
     };
     this.ctx.log.debug(`review #${run.id} of ${reviewed.map((f) => f.path).join(', ')} started (${review.model})`);
     let result: GenerateResult;
@@ -397,5 +389,5 @@ function mapAll(findings: readonly Published[], edits: readonly LineEdit[]): Pub
 
 /** The endpoint refused the model itself (not the key, not the request). */
 function isRefusal(e: unknown): boolean {
-  return e instanceof SparkError && (e.code === SparkErrorCode.ModelRefused || e.upstreamCode === 'model_not_found');
+  return e instanceof SparkError && e.code === SparkErrorCode.ModelRefused;
 }

@@ -7,6 +7,7 @@ import {
   CodeActionRequest,
   CodeActionResolveRequest,
   DiagnosticSeverity,
+  DidChangeConfigurationNotification,
   ExecuteCommandRequest,
   PublishDiagnosticsNotification,
   ResponseError,
@@ -17,8 +18,9 @@ import {
   type TextEdit,
 } from 'vscode-languageserver-protocol/node';
 import { TextDocument } from 'vscode-languageserver-textdocument';
-import type { SimRequest } from '../../server/sim/api.js';
+import type { SimFinding, SimRequest } from '../../server/sim/api.js';
 import { REVIEW_INSTRUCTIONS } from '../../server/review/prompt.js';
+import { REVIEW_JSON_SCHEMA } from '../../server/review/schema.js';
 import { EGLOT_CAPABILITIES, startHarness, until, type Harness, type HarnessOptions } from '../support/lsp-harness.js';
 
 const URI = 'file:///work/src/stats.ts';
@@ -50,11 +52,11 @@ let h: Harness;
 let published: PublishDiagnosticsParams[];
 afterEach(async () => h?.close());
 
-const isReview = (r: SimRequest) => r.instructions === REVIEW_INSTRUCTIONS;
+const isReview = (r: SimRequest) => r.jsonSchema !== undefined;
 
 /**
- * Starts the harness with reviews on. `review` answers each review request (findings, or raw text for a
- * malformed answer); `edit` answers every other request.
+ * Starts the harness with reviews on. `review` answers each review request: findings through spark-sim's
+ * reviewer hook, or raw text (a malformed answer) through its responder; every other request is an edit.
  */
 async function start(
   review: (request: SimRequest, n: number) => ScriptedFinding[] | string | { text: string; firstTokenMs?: number; incomplete?: boolean },
@@ -66,11 +68,13 @@ async function start(
     published.push(p);
   });
   let n = 0;
-  h.sim.setResponder((request) => {
-    if (!isReview(request)) return editReply(request);
+  let raw: string | { text: string } | undefined;
+  h.sim.setReviewer((request) => {
     const answer = review(request, ++n);
-    return Array.isArray(answer) ? answerOf(answer) : answer;
+    raw = Array.isArray(answer) ? undefined : answer;
+    return Array.isArray(answer) ? findingsOf(answer) : undefined;
   });
+  h.sim.setResponder((request) => (isReview(request) ? (raw ?? '') : editReply(request)));
   await h.configured;
 }
 
@@ -80,15 +84,20 @@ function editReply(request: SimRequest): string {
   return instruction === 'drop the empty check' ? NO_GUARD : `  // ${instruction}\n`;
 }
 
+function findingsOf(findings: ScriptedFinding[]): SimFinding[] {
+  return findings.map((f) => ({
+    title: f.title,
+    body: f.body ?? `${f.title} (body)`,
+    confidence_score: f.confidence ?? 0.8,
+    priority: f.priority,
+    code_location: { absolute_file_path: f.path ?? PATH, line_range: { start: f.start, end: f.end ?? f.start } },
+  }));
+}
+
+/** A whole review answer as JSON text (for replies that are cut short or slow). */
 function answerOf(findings: ScriptedFinding[]): string {
   return JSON.stringify({
-    findings: findings.map((f) => ({
-      title: f.title,
-      body: f.body ?? `${f.title} (body)`,
-      confidence_score: f.confidence ?? 0.8,
-      priority: f.priority,
-      code_location: { absolute_file_path: f.path ?? PATH, line_range: { start: f.start, end: f.end ?? f.start } },
-    })),
+    findings: findingsOf(findings),
     overall_correctness: findings.length > 0 ? 'patch is incorrect' : 'patch is correct',
     overall_explanation: 'scripted',
     overall_confidence_score: 0.7,
@@ -96,6 +105,7 @@ function answerOf(findings: ScriptedFinding[]): string {
 }
 
 const reviews = () => h.sim.stats.creates.filter((c) => c.body['instructions'] === REVIEW_INSTRUCTIONS);
+const DEFAULT_REVIEW = { model: 'gpt-5.3-codex', reasoning: { effort: 'medium' }, max_output_tokens: 16_000 };
 const latest = (uri = URI): Diagnostic[] | undefined => published.filter((p) => p.uri === uri).at(-1)?.diagnostics;
 const reviewer = () => h.server.context.reviewer;
 
@@ -134,8 +144,12 @@ test('an applied edit is reviewed in the background: its findings become diagnos
   assert.deepEqual(diagnostics[0]!.range, { start: { line: 4, character: 2 }, end: { line: 4, character: '  return total / values.length;'.length } });
   assert.equal((diagnostics[0]!.data as { body: string }).body, 'total / values.length is NaN for [].');
 
-  // The request: the review instructions, the instruction the edit followed, the diff, the function, the path.
+  // The request: the review model and format, the instruction the edit followed, the diff, the function, the path.
   const [request] = reviews();
+  const body = request!.body as Record<string, unknown>;
+  assert.deepEqual({ model: body['model'], reasoning: body['reasoning'], max_output_tokens: body['max_output_tokens'] }, DEFAULT_REVIEW);
+  assert.deepEqual(body['text'], { format: { type: 'json_schema', name: 'code_review', strict: true, schema: REVIEW_JSON_SCHEMA } });
+  assert.notEqual(h.sim.stats.creates.find((c) => c.body['instructions'] !== REVIEW_INSTRUCTIONS && c.body['generate'] !== false)?.body['model'], 'gpt-5.3-codex', 'the edit itself went to Spark');
   const input = JSON.stringify(request!.body['input']);
   for (const part of ['drop the empty check', '-  if (values.length === 0) return 0;', '+  // values are never empty', '5 |   return total / values.length;', PATH]) {
     assert.ok(input.includes(JSON.stringify(part).slice(1, -1)), `the review input has ${part}`);
@@ -200,7 +214,8 @@ test('quick fix through resolve: "Spark: Fix <title>" edits with the finding as 
   const requestsBefore = h.requests().length;
 
   const FIXED = '  return values.length === 0 ? 0 : total / values.length;\n';
-  h.sim.setResponder((request) => (isReview(request) ? answerOf([]) : `export function mean(values: number[]) {\n${NO_GUARD}  let total = 0;\n  for (const v of values) total += v;\n${FIXED}}\n`));
+  h.sim.setReviewer(() => []);
+  h.sim.setResponder(() => `export function mean(values: number[]) {\n${NO_GUARD}  let total = 0;\n  for (const v of values) total += v;\n${FIXED}}\n`);
   const resolved = (await h.client.sendRequest(CodeActionResolveRequest.type, fix)) as CodeAction;
   const prompt = JSON.stringify(h.requests()[requestsBefore]!.body);
   assert.match(prompt, /A code review found this problem at line 5/);
@@ -230,7 +245,8 @@ test('quick fix through the command path (no resolve): spark.edit applies the fi
   assert.equal(fix?.command?.command, 'spark.edit');
   const args = fix!.command!.arguments![0] as { instruction: string };
   assert.match(args.instruction, /total \/ values.length is NaN/, 'the body comes from the published finding when the client drops data');
-  h.sim.setResponder((request) => (isReview(request) ? answerOf([]) : `export function mean(values: number[]) {\n${NO_GUARD}  let total = 0;\n  for (const v of values) total += v;\n  return values.length ? total / values.length : 0;\n}\n`));
+  h.sim.setReviewer(() => []);
+  h.sim.setResponder(() => `export function mean(values: number[]) {\n${NO_GUARD}  let total = 0;\n  for (const v of values) total += v;\n  return values.length ? total / values.length : 0;\n}\n`);
   assert.deepEqual(await h.client.sendRequest(ExecuteCommandRequest.type, fix!.command!), { applied: true });
   assert.match(h.text(URI), /values.length \? total/);
   await diagnosticsWhen('the re-review clears it', (d) => d.length === 0);
@@ -292,6 +308,32 @@ test('spark.review.afterEdit false: edits are not reviewed, spark.review still i
   await edit();
   assert.equal(reviewer().started, 0);
   assert.deepEqual(await h.client.sendRequest(ExecuteCommandRequest.type, { command: 'spark.review', arguments: [{ uri: URI }] }), { reviewed: true, findings: 1 });
+});
+
+test('a refused review model is said once, naming the model and the setting, and reviews stop until the settings change', { timeout: 15_000 }, async () => {
+  await start(() => [DIVISION], { settings: { review: { model: 'gpt-review-missing' } }, sim: { models: { 'gpt-review-missing': { refuse: 'no-access' } } } });
+  h.open(URI, SOURCE);
+  await edit();
+  const [message] = await h.waitForMessages(1);
+  assert.equal(message!.type, 2, 'a warning');
+  assert.match(message!.message, /"gpt-review-missing"/);
+  assert.match(message!.message, /spark\.review\.model/);
+  await edit('again', { start: { line: 1, character: 0 }, end: { line: 2, character: 0 } });
+  assert.equal(reviewer().started, 1, 'no second review while the model is refused');
+  await assert.rejects(
+    h.client.sendRequest(ExecuteCommandRequest.type, { command: 'spark.review', arguments: [{ uri: URI }] }),
+    (e: unknown) => e instanceof ResponseError && (e.data as { code: string }).code === 'SPARK_ERR_MODEL_REFUSED' && /spark\.review\.model/.test(e.message),
+  );
+  assert.equal(reviewer().started, 1, 'the explicit request did not go upstream either');
+  assert.equal(h.messages.filter((m) => /refused the review model/.test(m.message)).length, 2, 'the background refusal once, the explicit request once');
+  // Spark itself is unaffected: the edits went through.
+  assert.equal(h.text(URI), EDITED.replace(NO_GUARD, '  // again\n'));
+
+  void h.client.sendNotification(DidChangeConfigurationNotification.type, { settings: { spark: { review: { model: 'gpt-5.3-codex' } } } });
+  await until('the new settings apply', () => h.server.context.config.review.model === 'gpt-5.3-codex');
+  await edit('once more', { start: { line: 1, character: 0 }, end: { line: 2, character: 0 } });
+  await diagnosticsWhen('reviews resume', (d) => d.length === 1);
+  assert.equal(reviews().at(-1)!.body['model'], 'gpt-5.3-codex');
 });
 
 test('a malformed or truncated review answer is logged and dropped, never shown', { timeout: 15_000 }, async () => {
