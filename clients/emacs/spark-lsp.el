@@ -35,6 +35,9 @@
 ;;   `spark-lsp-edit' waits for the server's own edit timeout instead.
 ;; - eglot 1.9 asks before applying a server's edit unless `eglot-confirm-server-initiated-edits'
 ;;   is nil.
+;; - jsonrpc 1.0.14 (eglot 1.9) reads a message that arrives together with the reply to a synchronous
+;;   request only when more output comes: a review published right after a command's reply (an instant
+;;   review) shows once the server sends anything else.
 ;; - lsp-mode 8.0.0 counts LSP columns in characters, not UTF-16 units: on lines holding characters
 ;;   beyond the BMP (emoji), its changes and the edits it applies are off by one per such character.
 ;;   Text in the BMP (accents, CJK) is unaffected.  eglot counts UTF-16 units as the spec says.

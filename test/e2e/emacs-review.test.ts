@@ -4,13 +4,16 @@
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { test } from 'node:test';
-import { FIXED, reply, reviewInputs, STATS } from './review-script.js';
+import { FIXED, reviewInputs, script, STATS } from './review-script.js';
 import { runEmacsScript, workspace } from './support.js';
 
 test('eglot: review diagnostics in flymake, the quick fix through spark.edit, spark-lsp-review', async () => {
-  const ws = await workspace({ 'stats.ts': STATS });
+  // The review model answers after 300 ms, as a larger model does (seconds, really). jsonrpc 1.0.14 leaves a
+  // message that arrives in the same read as the reply to a synchronous request unread until more output
+  // comes, so a review published at once after the command's reply would wait for the next message.
+  const ws = await workspace({ 'stats.ts': STATS }, { models: { 'gpt-5.3-codex': { firstTokenMs: 300 } } });
   try {
-    ws.sim.setResponder(reply(ws.path('stats.ts')));
+    script(ws.sim, ws.path('stats.ts'));
     await runEmacsScript(ws, 'review-eglot.el');
     assert.equal(await readFile(ws.path('stats.ts'), 'utf8'), FIXED);
     const reviews = reviewInputs(ws.sim.stats.creates);

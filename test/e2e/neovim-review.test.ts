@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, test } from 'node:test';
-import { FIXED, reply, reviewInputs, STATS } from './review-script.js';
+import { FIXED, reviewInputs, script, STATS } from './review-script.js';
 import { editor, ROOT, runEditor, workspace, type Workspace } from './support.js';
 
 let ws: Workspace | undefined;
@@ -13,7 +13,7 @@ afterEach(async () => ws?.close());
 test('Neovim 0.12: the review of a Spark edit shows as a diagnostic, its quick fix applies, :SparkReview reviews on demand', { timeout: 90_000 }, async () => {
   const nvim = editor('nvim012');
   ws = await workspace({ 'stats.ts': STATS });
-  ws.sim.setResponder(reply(ws.path('stats.ts')));
+  script(ws.sim, ws.path('stats.ts'));
   const args = ['--headless', '-u', 'NONE', '-i', 'NONE', '-n', `+luafile ${join(ROOT, 'test/e2e/nvim/nvim012-review.lua')}`, 'stats.ts'];
   const run = await runEditor(nvim, args, { cwd: ws.dir, env: ws.env, timeoutMs: 60_000 });
   assert.equal(run.code, 0, run.stderr);
