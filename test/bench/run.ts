@@ -4,6 +4,7 @@
 import { eventsBench } from './events.js';
 import { latencyBench } from './latency.js';
 import { memoryBench } from './memory.js';
+import { reviewBench } from './review.js';
 import { stormBench } from './storm.js';
 import { machine, type Bench } from './support.js';
 import { transportBench } from './transport.js';
@@ -11,7 +12,7 @@ import { typingAlongBench } from './typing-along.js';
 import { warmBench } from './warm.js';
 import { workspaceIndexBench } from './workspace-index.js';
 
-const ALL: Bench[] = [latencyBench, transportBench, warmBench, stormBench, typingAlongBench, eventsBench, memoryBench, workspaceIndexBench];
+const ALL: Bench[] = [latencyBench, transportBench, warmBench, stormBench, typingAlongBench, eventsBench, memoryBench, workspaceIndexBench, reviewBench];
 
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
