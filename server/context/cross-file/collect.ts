@@ -1,0 +1,100 @@
+// From a file to the declarations of what it imports: resolve its imports, extract each target's declarations,
+// select the imported names, and follow re-exports one level (an index.ts re-exporting from ./foo, a package's
+// __init__.py importing from .mod). Pure: texts come from the WorkspaceView; a target whose text the view does
+// not give is reported in `unread`, so that the caller can read it off the request path and collect again.
+import { selectDeclarations, type Declaration, type FileDeclarations } from './declaration.js';
+import { extractDeclarations } from './declarations.js';
+import type { ImportedModule } from './imported.js';
+import { resolveImports, type SourceFile } from './imports.js';
+import { resolveJsModule } from './imports-js.js';
+import { resolvePythonModule } from './imports-python.js';
+import { languageOfPath, type Parsers, type SourceLanguage } from './syntax.js';
+import type { WorkspaceView } from './view.js';
+
+/** Declarations taken from one file of the workspace. */
+export interface DeclarationBlock {
+  path: string;
+  language: SourceLanguage;
+  /** In order of relevance: the imported names first, then (whole-module imports) the rest in source order. */
+  declarations: Declaration[];
+}
+
+export interface CollectedDeclarations {
+  imports: ImportedModule[];
+  /** One block per file, in order of import. */
+  blocks: DeclarationBlock[];
+  /** Files that exist but whose text the view did not give (their declarations are missing from `blocks`). */
+  unread: string[];
+}
+
+export interface CollectOptions {
+  /** Extraction for a target file; lets the caller memoise per file version. Default: extractDeclarations. */
+  declarationsOf?: (file: Required<SourceFile>) => FileDeclarations;
+}
+
+export function collectImportedDeclarations(parsers: Parsers, file: SourceFile, view: WorkspaceView, opts: CollectOptions = {}): CollectedDeclarations {
+  const imports = resolveImports(parsers, file, view);
+  const declarationsOf = opts.declarationsOf ?? ((f: Required<SourceFile>) => extractDeclarations(parsers, f));
+  const blocks = new Map<string, DeclarationBlock>();
+  const unread = new Set<string>();
+
+  const load = (path: string): { language: SourceLanguage; decls: FileDeclarations } | undefined => {
+    const language = languageOfPath(path);
+    if (language === undefined || !parsers.languages.includes(language)) return undefined;
+    const text = view.text(path);
+    if (text === undefined) {
+      unread.add(path);
+      return undefined;
+    }
+    return { language, decls: declarationsOf({ path, text, language }) };
+  };
+  const add = (path: string, language: SourceLanguage, declarations: Declaration[]): void => {
+    if (declarations.length === 0) return;
+    let block = blocks.get(path);
+    if (block === undefined) blocks.set(path, (block = { path, language, declarations: [] }));
+    for (const d of declarations) if (!block.declarations.includes(d)) block.declarations.push(d);
+  };
+
+  for (const m of imports) {
+    for (const path of m.files) {
+      const target = load(path);
+      if (target === undefined) continue;
+      const ownPackage = target.language === 'go' && m.specifier === '';
+      const sel = selectDeclarations(target.decls, m.names, { whole: m.whole, includePrivate: ownPackage });
+      add(path, target.language, sel.declarations);
+      followReExports(path, target.language, target.decls, m.whole ? undefined : sel.missing);
+    }
+  }
+  return { imports, blocks: [...blocks.values()], unread: [...unread] };
+
+  /** One level: `wanted` names not declared in `path` (undefined: a whole-module import wants everything). */
+  function followReExports(path: string, language: SourceLanguage, decls: FileDeclarations, wanted: string[] | undefined): void {
+    if (wanted !== undefined && wanted.length === 0) return;
+    for (const r of decls.reExports) {
+      let names: string[];
+      let whole = false;
+      if (r.names === '*') {
+        whole = wanted === undefined;
+        names = wanted ?? [];
+      } else {
+        names = r.names.filter((n) => wanted === undefined || wanted.includes(n.exported)).map((n) => n.imported);
+        if (names.length === 0) continue;
+      }
+      const targetPath = resolveReExport(path, language, r.specifier, view);
+      if (targetPath === undefined || targetPath === path) continue;
+      const target = load(targetPath);
+      if (target === undefined) continue;
+      const sel = selectDeclarations(target.decls, names, { whole });
+      add(targetPath, target.language, sel.declarations);
+    }
+  }
+}
+
+function resolveReExport(from: string, language: SourceLanguage, specifier: string, view: WorkspaceView): string | undefined {
+  if (language === 'python') {
+    const level = /^\.*/.exec(specifier)?.[0].length ?? 0;
+    return resolvePythonModule(from, level, specifier.slice(level), view)?.file;
+  }
+  if (language === 'go') return undefined;
+  return resolveJsModule(from, specifier, view);
+}
