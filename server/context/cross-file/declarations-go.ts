@@ -2,7 +2,7 @@
 // interface bodies; long ones cut), const and var declarations with short values; doc comments' first lines.
 // Exported means capitalised. Methods carry their receiver's type so that a selected type brings them.
 // Pure: a syntax tree in, FileDeclarations out.
-import { capLines, docComment, header, shortValue, type Declaration, type DeclarationKind, type FileDeclarations } from './declaration.js';
+import { capLines, docComment, header, indentOf, shortValue, type Declaration, type DeclarationKind, type FileDeclarations } from './declaration.js';
 import { field, named, type Node } from './syntax.js';
 
 export function goDeclarations(root: Node, text: string): FileDeclarations {
@@ -36,7 +36,7 @@ export function goDeclarations(root: Node, text: string): FileDeclarations {
         } else {
           for (const spec of specs) {
             const name = field(spec, 'name')?.text ?? '';
-            push(spec, { names: [name], kind: typeKind(spec), text: `type ${capLines(spec.text)}`, exported: isExported(name) });
+            push(spec, { names: [name], kind: typeKind(spec), text: `type ${capLines(dedent(spec.text, indentOf(text, spec)))}`, exported: isExported(name) });
           }
         }
         break;
@@ -59,6 +59,14 @@ export function goDeclarations(root: Node, text: string): FileDeclarations {
     }
   }
   return { declarations, reExports: [], explicitExports: false };
+}
+
+/** `spec` as if written outside its group: continuation lines lose the group's indentation. */
+function dedent(spec: string, indent: string): string {
+  return spec
+    .split('\n')
+    .map((l, i) => (i > 0 && indent !== '' && l.startsWith(indent) ? l.slice(indent.length) : l))
+    .join('\n');
 }
 
 function isExported(name: string): boolean {

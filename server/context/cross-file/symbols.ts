@@ -3,7 +3,7 @@
 // outlineSymbols() parses (precompute it when the text changes); enclosingSymbols() is a cheap scan for the
 // request path. Pure.
 import type { SourceFile } from './imports.js';
-import { field, languageOfPath, stringValue, withTree, type Node, type Parsers, type SourceLanguage } from './syntax.js';
+import { field, languageOfPath, named, stringValue, withTree, type Node, type Parsers, type SourceLanguage } from './syntax.js';
 
 export type SymbolKind = 'function' | 'method' | 'class' | 'interface' | 'enum' | 'namespace' | 'type' | 'callback';
 
@@ -77,14 +77,17 @@ export function enclosingSymbols(outline: readonly SymbolSpan[], offset: number)
 
 function describe(node: Node, text: string): SymbolSpan | undefined {
   const body = bodyOf(node);
-  const span = (name: string, kind: SymbolKind, from: Node): SymbolSpan => ({
-    name,
-    kind,
-    start: node.startIndex,
-    end: node.endIndex,
-    line: from.startPosition.row,
-    signature: signatureText(text, from, body?.startIndex ?? lineEnd(text, from.startIndex)),
-  });
+  const span = (name: string, kind: SymbolKind, declared: Node): SymbolSpan => {
+    const from = declared.parent?.type === 'export_statement' ? declared.parent : declared;
+    return {
+      name,
+      kind,
+      start: node.startIndex,
+      end: node.endIndex,
+      line: from.startPosition.row,
+      signature: signatureText(text, from, body?.startIndex ?? lineEnd(text, from.startIndex)),
+    };
+  };
   const name = field(node, 'name');
   switch (node.type) {
     case 'function_declaration':
@@ -125,6 +128,7 @@ function anonymous(node: Node, text: string, body: Node | undefined): SymbolSpan
   let kind: SymbolKind = node.type === 'class' ? 'class' : 'function';
   if (parent?.type === 'variable_declarator' || parent?.type === 'var_spec' || parent?.type === 'public_field_definition' || parent?.type === 'field_definition' || parent?.type === 'pair') {
     holder = parent.type === 'variable_declarator' && parent.parent !== null ? parent.parent : parent;
+    if (holder.parent?.type === 'export_statement') holder = holder.parent;
     name ??= (field(parent, 'name') ?? field(parent, 'property') ?? field(parent, 'key'))?.text;
   } else if (parent?.type === 'assignment_expression' || parent?.type === 'assignment_statement' || parent?.type === 'short_var_declaration') {
     holder = parent;
@@ -155,7 +159,9 @@ function bodyOf(node: Node): Node | undefined {
   const body = field(node, 'body');
   if (body !== undefined) return body;
   const t = field(node, 'type');
-  return t?.type === 'struct_type' || t?.type === 'interface_type' ? t : undefined;
+  if (t?.type !== 'struct_type' && t?.type !== 'interface_type') return undefined;
+  // Go: the body starts at the brace of `struct {` / `interface {`.
+  return named(t).find((c) => c.type === 'field_declaration_list') ?? t.children.find((c) => c?.type === '{') ?? t;
 }
 
 function lineEnd(text: string, from: number): number {
