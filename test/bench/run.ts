@@ -1,6 +1,7 @@
 // Runs the benchmarks: node --import tsx test/bench/run.ts [--quick] [--only name[,name]]
 // Each benchmark prints a table and writes JSON + SVG into test/bench/results/. Timings never fail the run;
 // the exit status is non-zero only when a benchmark crashed.
+import { contextBench } from './context.js';
 import { eventsBench } from './events.js';
 import { latencyBench } from './latency.js';
 import { memoryBench } from './memory.js';
@@ -10,7 +11,7 @@ import { transportBench } from './transport.js';
 import { typingAlongBench } from './typing-along.js';
 import { warmBench } from './warm.js';
 
-const ALL: Bench[] = [latencyBench, transportBench, warmBench, stormBench, typingAlongBench, eventsBench, memoryBench];
+const ALL: Bench[] = [latencyBench, transportBench, warmBench, stormBench, typingAlongBench, eventsBench, memoryBench, contextBench];
 
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');

@@ -3,9 +3,12 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import {
+  analyzeSource,
   collectImportedDeclarations,
   extractDeclarations,
   loadParsers,
+  outlineSymbols,
+  resolveImports,
   selectDeclarations,
   workspaceViewOf,
 } from '../../server/context/cross-file/index.js';
@@ -238,6 +241,14 @@ describe('Python declarations', () => {
       whole: true,
       expected: 'def _helper():\n    ...\n\nLIMIT: int = 10\n\n' + selectText(source, 'Point') + "\n\nasync def fetch(url: str, *, timeout: float = 1.0) -> bytes:\n    '''Fetch a URL.'''\n    ...",
     },
+    {
+      name: 'a literal __all__ decides what a whole import takes',
+      path: 'm.py',
+      source: "__all__ = ['b', 'C']\ndef a(): pass\ndef b(): pass\nclass C: pass\n",
+      names: [],
+      whole: true,
+      expected: 'def b():\n    ...\n\nclass C:\n    ...',
+    },
   ];
   for (const c of cases) it(c.name, () => check(c));
 });
@@ -405,6 +416,22 @@ describe('collecting the declarations a file imports', () => {
       ['svc/b.go', ['helper', 'other']],
       ['util/u.go', ['Do', 'Undo']],
     ] satisfies Blocks);
+  });
+
+  it('analyzeSource gives from one parse what the separate calls give', () => {
+    const files = {
+      'src/app.ts': "import { Foo } from './lib/foo';\nexport class App {\n  run(): void {\n    new Foo();\n  }\n}\n",
+      'src/lib/foo.ts': 'export class Foo {}\n',
+    };
+    const view = workspaceViewOf(Object.keys(files), new Map(Object.entries(files)));
+    const file = { path: 'src/app.ts', text: files['src/app.ts'] };
+    const a = analyzeSource(parsers, file, view);
+    assert.deepEqual(a?.imports, resolveImports(parsers, file, view));
+    assert.deepEqual(a?.declarations, extractDeclarations(parsers, file));
+    assert.deepEqual(a?.outline, outlineSymbols(parsers, file));
+    assert.deepEqual(a?.outline.map((s) => s.name), ['App', 'run']);
+    assert.deepEqual(collectImportedDeclarations(parsers, file, view, { imports: a!.imports }), collectImportedDeclarations(parsers, file, view));
+    assert.equal(analyzeSource(parsers, { path: 'notes.txt', text: 'x' }, view), undefined);
   });
 
   it('a target whose text the view does not give is reported unread', () => {

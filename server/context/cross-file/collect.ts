@@ -3,12 +3,13 @@
 // __init__.py importing from .mod). Pure: texts come from the WorkspaceView; a target whose text the view does
 // not give is reported in `unread`, so that the caller can read it off the request path and collect again.
 import { selectDeclarations, type Declaration, type FileDeclarations } from './declaration.js';
-import { extractDeclarations } from './declarations.js';
+import { declarationsFromTree, extractDeclarations } from './declarations.js';
 import type { ImportedModule } from './imported.js';
-import { resolveImports, type SourceFile } from './imports.js';
+import { importsFromTree, resolveImports, type SourceFile } from './imports.js';
 import { resolveJsModule } from './imports-js.js';
 import { resolvePythonModule } from './imports-python.js';
-import { languageOfPath, type Parsers, type SourceLanguage } from './syntax.js';
+import { outlineFromTree, type SymbolSpan } from './symbols.js';
+import { languageOfPath, withTree, type Parsers, type SourceLanguage } from './syntax.js';
 import type { WorkspaceView } from './view.js';
 
 /** Declarations taken from one file of the workspace. */
@@ -30,10 +31,30 @@ export interface CollectedDeclarations {
 export interface CollectOptions {
   /** Extraction for a target file; lets the caller memoise per file version. Default: extractDeclarations. */
   declarationsOf?: (file: Required<SourceFile>) => FileDeclarations;
+  /** The file's imports when already resolved (analyzeSource()); else they are resolved here. */
+  imports?: ImportedModule[];
+}
+
+/** What one parse of a file gives: its imports, its own declarations (for files importing it), its outline. */
+export interface SourceAnalysis {
+  imports: ImportedModule[];
+  declarations: FileDeclarations;
+  outline: SymbolSpan[];
+}
+
+/** Everything the engine needs from one file, from a single parse; undefined for a language not understood. */
+export function analyzeSource(parsers: Parsers, file: SourceFile, view: WorkspaceView): SourceAnalysis | undefined {
+  const language = file.language ?? languageOfPath(file.path);
+  if (language === undefined || !parsers.languages.includes(language)) return undefined;
+  return withTree(parsers, language, file.text, (root) => ({
+    imports: importsFromTree(root, language, file.path, file.text, view),
+    declarations: declarationsFromTree(root, language, file.text),
+    outline: outlineFromTree(root, language, file.text),
+  }));
 }
 
 export function collectImportedDeclarations(parsers: Parsers, file: SourceFile, view: WorkspaceView, opts: CollectOptions = {}): CollectedDeclarations {
-  const imports = resolveImports(parsers, file, view);
+  const imports = opts.imports ?? resolveImports(parsers, file, view);
   const declarationsOf = opts.declarationsOf ?? ((f: Required<SourceFile>) => extractDeclarations(parsers, f));
   const blocks = new Map<string, DeclarationBlock>();
   const unread = new Set<string>();

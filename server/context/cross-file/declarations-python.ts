@@ -1,6 +1,6 @@
 // Python declarations at signature level: functions as decorators + `def` line + first docstring line + `...`;
 // classes with their docstring's first line, class attributes and public methods' signatures; module-level
-// assignments with short values. `from x import n` in a module is a re-export of n (how packages expose names).
+// assignments with short values; a literal `__all__` decides what is public. `from x import n` in a module is a re-export of n (how packages expose names).
 // Pure: a syntax tree in, FileDeclarations out.
 import { capLines, MAX_MEMBERS, shortValue, type Declaration, type FileDeclarations, type ReExport } from './declaration.js';
 import { field, named, type Node } from './syntax.js';
@@ -8,6 +8,8 @@ import { field, named, type Node } from './syntax.js';
 export function pythonDeclarations(root: Node, text: string): FileDeclarations {
   const declarations: Declaration[] = [];
   const reExports: ReExport[] = [];
+  /** `__all__`, when it is a literal list: then only its names are public. */
+  let all: string[] | undefined;
   for (const stmt of named(root)) {
     const def = stmt.type === 'decorated_definition' ? field(stmt, 'definition') : stmt;
     if (def?.type === 'function_definition' || def?.type === 'class_definition') {
@@ -18,6 +20,11 @@ export function pythonDeclarations(root: Node, text: string): FileDeclarations {
       const assign = stmt.firstNamedChild;
       const left = assign?.type === 'assignment' ? field(assign, 'left') : undefined;
       if (left?.type !== 'identifier') continue;
+      if (left.text === '__all__') {
+        const list = field(assign!, 'right');
+        if (list?.type === 'list' || list?.type === 'tuple') all = named(list).filter((e) => e.type === 'string').map((e) => named(e).find((c) => c.type === 'string_content')?.text ?? '');
+        continue;
+      }
       declarations.push({ names: [left.text], exportedAs: isPublic(left.text) ? [left.text] : [], kind: 'variable', line: stmt.startPosition.row, text: shortValue(stmt.text) });
     } else if (stmt.type === 'import_from_statement') {
       const moduleNode = field(stmt, 'module_name');
@@ -34,6 +41,10 @@ export function pythonDeclarations(root: Node, text: string): FileDeclarations {
       });
       if (names.length > 0) reExports.push({ specifier: moduleNode.text, names });
     }
+  }
+  if (all !== undefined) {
+    const listed = all;
+    for (const d of declarations) d.exportedAs = d.names.filter((n) => listed.includes(n));
   }
   return { declarations, reExports, explicitExports: false };
 }

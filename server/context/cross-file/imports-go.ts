@@ -4,7 +4,7 @@
 // Pure: the syntax tree and a WorkspaceView in, ImportedModule[] out.
 import path from 'node:path/posix';
 import { membersUsed, mergeImports, unique, type ImportedModule } from './imported.js';
-import { field, stringValue, type Node } from './syntax.js';
+import { field, named, stringValue, type Node } from './syntax.js';
 import { ancestors, dirOf, joinPath, type WorkspaceView } from './view.js';
 
 export function goImports(root: Node, file: string, text: string, view: WorkspaceView): ImportedModule[] {
@@ -15,8 +15,9 @@ export function goImports(root: Node, file: string, text: string, view: Workspac
 
   const mod = goModule(dirOf(file), view);
   if (mod !== undefined) {
-    for (const spec of root.descendantsOfType('import_spec')) {
-      if (spec === null) continue;
+    const decls = named(root).filter((n) => n.type === 'import_declaration');
+    for (const spec of decls.flatMap((d) => [...named(d), ...named(d).flatMap((l) => (l.type === 'import_spec_list' ? named(l) : []))])) {
+      if (spec.type !== 'import_spec') continue;
       const pathNode = field(spec, 'path');
       if (pathNode === undefined) continue;
       const importPath = stringValue(pathNode);

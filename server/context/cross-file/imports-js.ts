@@ -50,7 +50,9 @@ export function jsImports(root: Node, file: string, text: string, view: Workspac
     }
   }
 
-  for (const call of root.descendantsOfType('call_expression')) {
+  // Walking every call of a large file costs milliseconds; most ES modules have no require() or import().
+  const calls = /\b(?:require|import)\s*\(/.test(text) ? root.descendantsOfType('call_expression') : [];
+  for (const call of calls) {
     if (call === null) continue;
     const fn = field(call, 'function');
     const isRequire = fn?.type === 'identifier' && fn.text === 'require';

@@ -13,7 +13,14 @@ export {
   type ReExport,
   type Selection,
 } from './declarations.js';
-export { collectImportedDeclarations, type CollectedDeclarations, type CollectOptions, type DeclarationBlock } from './collect.js';
+export {
+  analyzeSource,
+  collectImportedDeclarations,
+  type CollectedDeclarations,
+  type CollectOptions,
+  type DeclarationBlock,
+  type SourceAnalysis,
+} from './collect.js';
 export { enclosingSymbols, outlineSymbols, type SymbolKind, type SymbolSpan } from './symbols.js';
 export {
   buildCrossFileContext,
