@@ -418,6 +418,14 @@ describe('collecting the declarations a file imports', () => {
     ] satisfies Blocks);
   });
 
+  it('a default import of a CommonJS module takes what module.exports holds', () => {
+    const files = {
+      'app.js': "import lib from './lib.js';\nconst { two } = require('./lib.js');\n",
+      'lib.js': 'function one() {}\nfunction two() {}\nfunction hidden() {}\nmodule.exports = { one, two };\n',
+    };
+    assert.deepEqual(collect(files, 'app.js').blocks, [['lib.js', ['two', 'one']]] satisfies Blocks);
+  });
+
   it('analyzeSource gives from one parse what the separate calls give', () => {
     const files = {
       'src/app.ts': "import { Foo } from './lib/foo';\nexport class App {\n  run(): void {\n    new Foo();\n  }\n}\n",

@@ -1,7 +1,8 @@
 // The symbols enclosing a cursor, with their signature lines. `@@` marks the cursor.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { enclosingSymbols, loadParsers, outlineSymbols } from '../../server/context/cross-file/index.js';
+import fc from 'fast-check';
+import { analyzeSource, enclosingSymbols, loadParsers, outlineSymbols, workspaceViewOf } from '../../server/context/cross-file/index.js';
 import { parseCursor } from '../support/markers.js';
 
 const parsers = await loadParsers();
@@ -67,4 +68,30 @@ describe('enclosing symbols', () => {
     ['a language not understood has no symbols', ['a.rs', 'fn main() {\n    @@\n}\n', []]],
   ];
   for (const [name, c] of cases) it(name, () => check(c));
+});
+
+describe('half-typed code', () => {
+  const samples: [string, string][] = [
+    ['a.ts', "import { x } from './x';\nexport class Cart<T> {\n  private items: T[] = [];\n  add(item: T): void {\n    this.items.push(item);\n  }\n}\nexport const f = async (a: number) => {\n  return [1, 2].map((v) => v * a);\n};\n"],
+    ['m.py', 'from .x import y\n\nclass Repo:\n    """Docs."""\n\n    def load(self, id: int) -> str:\n        return str(id)\n\ndef top(a, *args, **kw):\n    pass\n'],
+    ['s.go', 'package s\n\nimport "fmt"\n\ntype S struct {\n\tA int\n}\n\nfunc (s *S) M(x int) error {\n\treturn fmt.Errorf("%d", x)\n}\n'],
+  ];
+  const view = workspaceViewOf(['x.ts', 'x.py'], new Map());
+
+  it('any cut of a file still gives an outline of well-formed, nested spans', () => {
+    fc.assert(
+      fc.property(fc.constantFrom(...samples), fc.nat(), fc.nat(), fc.nat(), ([path, full], a, b, c) => {
+        const [from, to] = [a % (full.length + 1), b % (full.length + 1)].sort((x, y) => x - y) as [number, number];
+        const text = full.slice(0, from) + full.slice(to);
+        const analysis = analyzeSource(parsers, { path, text }, view);
+        assert.ok(analysis !== undefined);
+        for (const s of analysis.outline) assert.ok(0 <= s.start && s.start < s.end && s.end <= text.length, JSON.stringify(s));
+        const enclosing = enclosingSymbols(analysis.outline, c % (text.length + 1));
+        for (let i = 1; i < enclosing.length; i++) {
+          assert.ok(enclosing[i - 1]!.start <= enclosing[i]!.start && enclosing[i]!.end <= enclosing[i - 1]!.end, 'nested');
+        }
+      }),
+      { numRuns: 300 },
+    );
+  });
 });

@@ -81,7 +81,11 @@ export function collectImportedDeclarations(parsers: Parsers, file: SourceFile, 
       const target = load(path);
       if (target === undefined) continue;
       const ownPackage = target.language === 'go' && m.specifier === '';
-      const sel = selectDeclarations(target.decls, m.names, { whole: m.whole, includePrivate: ownPackage });
+      let sel = selectDeclarations(target.decls, m.names, { whole: m.whole, includePrivate: ownPackage });
+      // A default import of a module without a default export (CommonJS `module.exports = {…}`) takes it all.
+      if (sel.missing.includes('default') && target.decls.explicitExports && !target.decls.reExports.some((r) => r.names !== '*' && r.names.some((n) => n.exported === 'default'))) {
+        sel = selectDeclarations(target.decls, m.names.filter((n) => n !== 'default'), { whole: true });
+      }
       add(path, target.language, sel.declarations);
       followReExports(path, target.language, target.decls, m.whole ? undefined : sel.missing);
     }
