@@ -446,4 +446,16 @@ describe('collecting the declarations a file imports', () => {
     const files = { 'a.ts': "import { x } from './b';\n" };
     assert.deepEqual(collect(files, 'a.ts', ['a.ts', 'b.ts']), { blocks: [], unread: ['b.ts'] });
   });
+
+  it('declarations the caller has not extracted yet are reported unread, then used once there', () => {
+    const files = { 'a.ts': "import { x } from './b';\nimport { y } from './c';\n", 'b.ts': 'export const x = 1;\n', 'c.ts': 'export const y = 2;\n' };
+    const view = workspaceViewOf(Object.keys(files), new Map(Object.entries(files)));
+    const memo = new Map([['b.ts', extractDeclarations(parsers, { path: 'b.ts', text: files['b.ts'] })]]);
+    const file = { path: 'a.ts', text: files['a.ts'] };
+    const first = collectImportedDeclarations(parsers, file, view, { declarationsOf: (f) => memo.get(f.path) });
+    assert.deepEqual([first.blocks.map((b) => b.path), first.unread], [['b.ts'], ['c.ts']]);
+    for (const path of first.unread) memo.set(path, extractDeclarations(parsers, { path, text: view.text(path)! }));
+    const second = collectImportedDeclarations(parsers, file, view, { declarationsOf: (f) => memo.get(f.path) });
+    assert.deepEqual([second.blocks.map((b) => b.path), second.unread], [['b.ts', 'c.ts'], []]);
+  });
 });

@@ -1,7 +1,8 @@
 // From a file to the declarations of what it imports: resolve its imports, extract each target's declarations,
 // select the imported names, and follow re-exports one level (an index.ts re-exporting from ./foo, a package's
-// __init__.py importing from .mod). Pure: texts come from the WorkspaceView; a target whose text the view does
-// not give is reported in `unread`, so that the caller can read it off the request path and collect again.
+// __init__.py importing from .mod). Pure: texts come from the WorkspaceView; a target whose text the view (or
+// whose declarations the caller's memo) does not give is reported in `unread`, so that the caller can read or
+// extract it off the request path and collect again.
 import { selectDeclarations, type Declaration, type FileDeclarations } from './declaration.js';
 import { declarationsFromTree, extractDeclarations } from './declarations.js';
 import type { ImportedModule } from './imported.js';
@@ -24,13 +25,17 @@ export interface CollectedDeclarations {
   imports: ImportedModule[];
   /** One block per file, in order of import. */
   blocks: DeclarationBlock[];
-  /** Files that exist but whose text the view did not give (their declarations are missing from `blocks`). */
+  /** Files whose text the view, or whose declarations `declarationsOf`, did not give (missing from `blocks`). */
   unread: string[];
 }
 
 export interface CollectOptions {
-  /** Extraction for a target file; lets the caller memoise per file version. Default: extractDeclarations. */
-  declarationsOf?: (file: Required<SourceFile>) => FileDeclarations;
+  /**
+   * Extraction for a target file, to memoise per file version; undefined when the caller has not extracted it
+   * yet (the file is then reported in `unread`, so that extraction can be spread over several turns of the
+   * event loop, one file each, and collection repeated). Default: extractDeclarations.
+   */
+  declarationsOf?: (file: Required<SourceFile>) => FileDeclarations | undefined;
   /** The file's imports when already resolved (analyzeSource()); else they are resolved here. */
   imports?: ImportedModule[];
 }
@@ -55,7 +60,7 @@ export function analyzeSource(parsers: Parsers, file: SourceFile, view: Workspac
 
 export function collectImportedDeclarations(parsers: Parsers, file: SourceFile, view: WorkspaceView, opts: CollectOptions = {}): CollectedDeclarations {
   const imports = opts.imports ?? resolveImports(parsers, file, view);
-  const declarationsOf = opts.declarationsOf ?? ((f: Required<SourceFile>) => extractDeclarations(parsers, f));
+  const declarationsOf = opts.declarationsOf ?? ((f: Required<SourceFile>): FileDeclarations | undefined => extractDeclarations(parsers, f));
   const blocks = new Map<string, DeclarationBlock>();
   const unread = new Set<string>();
 
@@ -67,7 +72,12 @@ export function collectImportedDeclarations(parsers: Parsers, file: SourceFile, 
       unread.add(path);
       return undefined;
     }
-    return { language, decls: declarationsOf({ path, text, language }) };
+    const decls = declarationsOf({ path, text, language });
+    if (decls === undefined) {
+      unread.add(path);
+      return undefined;
+    }
+    return { language, decls };
   };
   const add = (path: string, language: SourceLanguage, declarations: Declaration[]): void => {
     if (declarations.length === 0) return;

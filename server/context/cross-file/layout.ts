@@ -81,7 +81,7 @@ export interface CrossFileContext {
   text: string;
   /** SHA-256 of `stable` (hex, 16 characters). */
   stableHash: string;
-  /** Counted with `countTokens`, section by section. */
+  /** Counted with `countTokens` piece by piece and added up (the whole text counts within about 1% of that). */
   tokens: { stable: number; volatile: number };
   included: {
     declarations: number;
@@ -98,6 +98,8 @@ export const OPEN_FILES_LABEL = 'Other open files, for reference only:';
 export const RECENT_EDITS_LABEL = 'Recent edits in other files, newest first:';
 export const ENCLOSING_LABEL = 'The cursor is inside these symbols (outermost first):';
 
+/** A piece longer than this many characters per token of room left is taken not to fit, without counting it. */
+const MAX_CHARS_PER_TOKEN = 8;
 /** Below this many tokens of room, an open file or edit is not worth starting. */
 const MIN_PIECE_TOKENS = 64;
 
@@ -109,6 +111,9 @@ export function buildCrossFileContext(input: CrossFileInput): CrossFileContext {
   const reserveRecent = Math.min(limits.recentEditsTokens, Math.floor(budget / 4));
   let stableRoom = budget - reserveEnclosing - reserveRecent;
 
+  // Pieces are counted one by one and their counts added: the whole text may count up to about 1% more
+  // (tokens merging across joins), so packing keeps that margin.
+  const packRoom = Math.max(0, stableRoom - Math.ceil(stableRoom / 100) - 8);
   // Declarations, block by block; a declaration that does not fit is skipped, smaller ones may still fit.
   const declSections: string[] = [];
   let declCount = 0;
@@ -123,8 +128,10 @@ export function buildCrossFileContext(input: CrossFileInput): CrossFileContext {
     let cost = count(head) + count(tail) + (declLabelPaid ? 0 : labelCost(DECLARATIONS_LABEL));
     const kept: string[] = [];
     for (const d of block.declarations) {
-      const c = count(d.text + '\n');
-      if (used + cost + c > stableRoom) {
+      const left = packRoom - used - cost;
+      // Hopeless pieces are not counted at all: code never packs eight characters into one token.
+      const c = d.text.length + 1 > left * MAX_CHARS_PER_TOKEN ? Infinity : count(d.text + '\n');
+      if (c > left) {
         declOmitted++;
         continue;
       }
@@ -146,7 +153,7 @@ export function buildCrossFileContext(input: CrossFileInput): CrossFileContext {
     const label = openSections.length === 0 ? labelCost(OPEN_FILES_LABEL) : 0;
     const fence = fenceFor(file.text);
     const overhead = label + count(`File: ${file.path} (lines 1-99999 of 99999)\n${fence}${fenceLanguage(languageOfPath(file.path))}\n${fence}\n`);
-    const room = Math.min(limits.openFileTokens, stableRoom - used - overhead);
+    const room = Math.min(limits.openFileTokens, packRoom - used - overhead);
     if (room < MIN_PIECE_TOKENS) continue;
     const body = fitLines(file.text, room, count);
     if (body.text === '') continue;
@@ -161,10 +168,11 @@ export function buildCrossFileContext(input: CrossFileInput): CrossFileContext {
     declSections.length > 0 ? `${DECLARATIONS_LABEL}\n${declSections.join('')}` : '',
     openSections.length > 0 ? `${OPEN_FILES_LABEL}\n${openSections.join('')}` : '',
   ]);
-  stableRoom = Math.max(0, stableRoom - used);
+  stableRoom = Math.max(0, packRoom - used);
 
   // Volatile: enclosing symbols (innermost kept first), then recent edits; unused stable room flows here.
   let volatileRoom = reserveEnclosing + reserveRecent + stableRoom;
+  const volatileStart = volatileRoom;
   let enclosing = input.enclosing.slice();
   let enclosingText = '';
   while (enclosing.length > 0) {
@@ -194,6 +202,7 @@ export function buildCrossFileContext(input: CrossFileInput): CrossFileContext {
     volatileRoom -= overhead + body.tokens;
   }
 
+  const volatileUsed = volatileStart - volatileRoom;
   // Least stable last: edits change with every change elsewhere, the enclosing symbols with every cursor move.
   const volatile = joinSections([editSections.length > 0 ? `${RECENT_EDITS_LABEL}\n${editSections.join('')}` : '', enclosingText]);
   return {
@@ -201,7 +210,7 @@ export function buildCrossFileContext(input: CrossFileInput): CrossFileContext {
     volatile,
     text: joinSections([stable, volatile]),
     stableHash: createHash('sha256').update(stable).digest('hex').slice(0, 16),
-    tokens: { stable: stable === '' ? 0 : count(stable), volatile: volatile === '' ? 0 : count(volatile) },
+    tokens: { stable: used, volatile: volatileUsed },
     included: { declarations: declCount, declarationsOmitted: declOmitted, openFiles: openIncluded, recentEdits: editSections.length, enclosing: enclosing.length },
   };
 }

@@ -16,3 +16,27 @@ export async function loadTokenCounter(): Promise<TokenCounter> {
   const plain = { disallowedSpecial: new Set<string>() };
   return (text) => (text === '' ? 0 : countTokens(text, plain));
 }
+
+/** Texts longer than this are counted each time (open files, edits); shorter ones (declarations) are cached. */
+const CACHED_TEXT_CHARS = 2_000;
+
+/**
+ * `count` with a cache of the most recently counted short texts: from one warm-up to the next, most
+ * declarations are the same strings. The cache belongs to the counter returned (one per server).
+ */
+export function cachingTokenCounter(count: TokenCounter, maxEntries = 8_192): TokenCounter {
+  const cache = new Map<string, number>();
+  return (text) => {
+    if (text.length > CACHED_TEXT_CHARS) return count(text);
+    const hit = cache.get(text);
+    if (hit !== undefined) {
+      cache.delete(text);
+      cache.set(text, hit);
+      return hit;
+    }
+    const n = count(text);
+    cache.set(text, n);
+    if (cache.size > maxEntries) cache.delete(cache.keys().next().value as string);
+    return n;
+  };
+}
