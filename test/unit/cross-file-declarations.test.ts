@@ -447,6 +447,18 @@ describe('collecting the declarations a file imports', () => {
     assert.deepEqual(collect(files, 'a.ts', ['a.ts', 'b.ts']), { blocks: [], unread: ['b.ts'] });
   });
 
+  it('a file the view hides (ignored, excluded) never contributes, even when its text is known', () => {
+    const texts = new Map([
+      ['a.ts', "import { key } from './secret';\nimport { ok, key as again } from './fine';\nexport * from './secret';\n"],
+      ['secret.ts', 'export const key = "hunter2";\n'],
+      ['fine.ts', "export { key } from './secret';\nexport const ok = 1;\n"],
+    ]);
+    const view = { roots: [''], has: (p: string) => p !== 'secret.ts' && texts.has(p), list: () => [], text: (p: string) => texts.get(p) };
+    const got = collectImportedDeclarations(parsers, { path: 'a.ts', text: texts.get('a.ts')! }, view);
+    assert.deepEqual(got.blocks.map((b) => b.path), ['fine.ts']);
+    assert.ok(!JSON.stringify(got).includes('hunter2'));
+  });
+
   it('declarations the caller has not extracted yet are reported unread, then used once there', () => {
     const files = { 'a.ts': "import { x } from './b';\nimport { y } from './c';\n", 'b.ts': 'export const x = 1;\n', 'c.ts': 'export const y = 2;\n' };
     const view = workspaceViewOf(Object.keys(files), new Map(Object.entries(files)));
