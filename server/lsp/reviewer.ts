@@ -11,11 +11,12 @@ import { MessageType, type CancellationToken, type Diagnostic, type TextEdit, ty
 import { extname } from 'node:path';
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import type { Config } from '../config/schema.js';
+import { languageOfPath, loadParsers, outlineSymbols, type Parsers, type SymbolSpan } from '../context/cross-file/index.js';
 import { placeFindings, toDiagnostic, type ReviewedFile } from '../review/findings.js';
 import { lineEditsBetween, lineEditsOfChanges, mapLines, type ContentChange, type LineEdit, type Lines } from '../review/line-map.js';
 import { buildReviewPrompt } from '../review/prompt.js';
 import { parseReview, REVIEW_TEXT_FORMAT, type Finding } from '../review/schema.js';
-import type { GenerateRequest, GenerateResult } from '../spark/api.js';
+import type { GenerateResult } from '../spark/api.js';
 import { Priority } from '../spark/api.js';
 import { SparkError, SparkErrorCode } from '../spark/errors.js';
 import type { ServerContext } from './context.js';
@@ -73,6 +74,28 @@ interface Expected {
   /** The text the document will have once the editor applied the edit. */
   text: string;
   misses: number;
+}
+
+/**
+ * The syntax parsers that find the functions around a change, loaded on the first review (the tree-sitter
+ * grammars of server/context/cross-file, about 15 MiB) and shared by every server of the process; undefined
+ * when they could not be loaded (blocks are then found by indentation).
+ */
+let parsers: Promise<Parsers | undefined> | undefined;
+
+function syntaxParsers(log: ServerContext['log']): Promise<Parsers | undefined> {
+  parsers ??= loadParsers().catch((e: unknown) => {
+    log.warn(`review: no syntax parsers (${e instanceof Error ? e.message : String(e)}); functions are found by indentation`);
+    return undefined;
+  });
+  return parsers;
+}
+
+/** The file's functions and classes, when its language has a parser. */
+function outlineOf(p: Parsers | undefined, path: string, text: string): SymbolSpan[] | undefined {
+  const language = languageOfPath(path);
+  if (p === undefined || language === undefined || !p.languages.includes(language)) return undefined;
+  return outlineSymbols(p, { path, text, language });
 }
 
 export class Reviewer {
@@ -231,6 +254,7 @@ export class Reviewer {
     if (spark instanceof Error) throw spark;
     const files = changed.filter((f) => mayUse(this.ctx, f.uri));
     if (files.length === 0) return { reviewed: false, findings: 0 };
+    const syntax = await syntaxParsers(this.ctx.log);
     const review = this.ctx.config.review;
     const run: Run = { id: this.nextId++, files, generations: new Map(), controller: new AbortController(), afterEdit };
     this.started++;
@@ -238,30 +262,32 @@ export class Reviewer {
     for (const f of files) run.generations.set(f.uri, this.bump(f.uri));
     this.runs.add(run);
     const reviewed: ReviewedFile[] = files.map((f) => ({ uri: f.uri, path: promptPath(f.uri), text: f.after }));
-    const prompt = buildReviewPrompt({
-      instruction,
-      files: files.map((f, i) => ({ path: reviewed[i]!.path, languageId: f.languageId, before: f.before, after: f.after })),
-      ...(focus ? { focus } : {}),
-      budgetTokens: this.ctx.config.context.budgetTokens,
-    });
-    const request: GenerateRequest = {
-      instructions: prompt.instructions,
-      input: prompt.input,
-      maxOutputTokens: review.maxOutputTokens,
-      // The lowest priority; the pool never gives a review the last free lane.
-      priority: Priority.Review,
-      deadline: Date.now() + REVIEW_TIMEOUT_MS,
-      affinity: files[0]!.uri,
-      signal: run.controller.signal,
-      model: review.model,
-      reasoningEffort: review.reasoningEffort,
-      textFormat: { ...REVIEW_TEXT_FORMAT },
-      promptCacheKey: this.ctx.warmth.cacheKey(files[0]!.uri),
-    };
-    this.ctx.log.debug(`review #${run.id} of ${reviewed.map((f) => f.path).join(', ')} started (${review.model})`);
     let result: GenerateResult;
     try {
-      result = await spark.generate(request);
+      const prompt = buildReviewPrompt({
+        instruction,
+        files: files.map((f, i) => {
+          const outline = outlineOf(syntax, reviewed[i]!.path, f.after);
+          return { path: reviewed[i]!.path, languageId: f.languageId, before: f.before, after: f.after, ...(outline ? { outline } : {}) };
+        }),
+        ...(focus ? { focus } : {}),
+        budgetTokens: this.ctx.config.context.budgetTokens,
+      });
+      this.ctx.log.debug(`review #${run.id} of ${reviewed.map((f) => f.path).join(', ')} started (${review.model})`);
+      result = await spark.generate({
+        instructions: prompt.instructions,
+        input: prompt.input,
+        maxOutputTokens: review.maxOutputTokens,
+        // The lowest priority; the pool never gives a review the last free lane.
+        priority: Priority.Review,
+        deadline: Date.now() + REVIEW_TIMEOUT_MS,
+        affinity: files[0]!.uri,
+        signal: run.controller.signal,
+        model: review.model,
+        reasoningEffort: review.reasoningEffort,
+        textFormat: { ...REVIEW_TEXT_FORMAT },
+        promptCacheKey: this.ctx.warmth.cacheKey(files[0]!.uri),
+      });
     } catch (e) {
       if (!isRefusal(e)) throw e;
       this.refusedModel = review.model;

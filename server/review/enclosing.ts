@@ -1,5 +1,7 @@
-// The whole functions (or blocks) around changed lines, found by indentation: works for brace languages
-// formatted as usual and for indentation languages, without a parser. Pure; lines are 0-based, inclusive.
+// The whole functions (or blocks) around changed lines: from a syntax outline (server/context/cross-file) when
+// the language has one, else by indentation, which works for brace languages formatted as usual and for
+// indentation languages without a parser. Pure; lines are 0-based, inclusive.
+import type { SymbolSpan } from '../context/cross-file/index.js';
 import type { Lines } from './line-map.js';
 
 /** A block longer than this is not shown whole; the innermost block that fits is shown instead. */
@@ -15,6 +17,28 @@ const LOOSE_CONTEXT = 3;
 export function enclosingBlocks(lines: readonly string[], changed: readonly Lines[], maxLines = MAX_BLOCK_LINES): Lines[] {
   const blocks = changed.map((c) => enclosingBlock(lines, c, maxLines));
   return mergeLines(blocks);
+}
+
+/**
+ * Like enclosingBlocks, with the functions, methods and classes of a syntax outline of the same text: the
+ * outermost symbol of at most `maxLines` lines that holds a changed range, else the innermost that holds it;
+ * a range no symbol holds falls back to indentation.
+ */
+export function symbolBlocks(text: string, outline: readonly SymbolSpan[], changed: readonly Lines[], maxLines = MAX_BLOCK_LINES): Lines[] {
+  const lines = text.split('\n');
+  const spans = outline.map((s) => ({ start: s.line, end: lineAt(text, s.start, s.line, Math.max(s.start, s.end - 1)) }));
+  const blocks = changed.map((c) => {
+    const holding = spans.filter((s) => s.start <= c.start && s.end >= c.end).sort((a, b) => b.end - b.start - (a.end - a.start));
+    return holding.find((s) => s.end - s.start + 1 <= maxLines) ?? holding.at(-1) ?? enclosingBlock(lines, c, maxLines);
+  });
+  return mergeLines(blocks);
+}
+
+/** The 0-based line of `offset`, counting on from `fromLine` at `fromOffset`. */
+function lineAt(text: string, fromOffset: number, fromLine: number, offset: number): number {
+  let line = fromLine;
+  for (let i = text.indexOf('\n', fromOffset); i !== -1 && i < offset; i = text.indexOf('\n', i + 1)) line++;
+  return line;
 }
 
 function enclosingBlock(lines: readonly string[], changed: Lines, maxLines: number): Lines {

@@ -2,7 +2,8 @@
 // instruction the change followed, the change as a unified diff, the whole functions it touched, and the paths.
 // Pure: no I/O, timers or logging; knows nothing of LSP or sockets. Line numbers shown are 1-based.
 import { structuredPatch } from 'diff';
-import { enclosingBlocks, mergeLines } from './enclosing.js';
+import type { SymbolSpan } from '../context/cross-file/index.js';
+import { enclosingBlocks, mergeLines, symbolBlocks } from './enclosing.js';
 import type { Lines } from './line-map.js';
 import { OVERALL } from './schema.js';
 
@@ -13,6 +14,8 @@ export interface ReviewFileInput {
   /** The text before the change ('' for a new file), or null to review the file as it is, whole. */
   before: string | null;
   after: string;
+  /** The functions and classes of `after` from a syntax outline; without one, blocks are found by indentation. */
+  outline?: readonly SymbolSpan[];
 }
 
 export interface ReviewPromptArgs {
@@ -73,7 +76,7 @@ export function buildReviewPrompt(args: ReviewPromptArgs): ReviewPrompt {
       const whole = { start: 0, end: Math.max(0, lines.length - 1) };
       // A range under review is shown with the whole functions around it.
       const focus = args.focus ? clampLines(args.focus, lines.length) : undefined;
-      shown.push({ file, lines: focus ? mergeLines([focus, ...enclosingBlocks(lines, [focus])]) : [whole] });
+      shown.push({ file, lines: focus ? mergeLines([focus, ...blocksOf(file, lines, [focus])]) : [whole] });
       continue;
     }
     const { diff, changed } = unifiedDiff(file, args.focus);
@@ -81,7 +84,7 @@ export function buildReviewPrompt(args: ReviewPromptArgs): ReviewPrompt {
     const kept = diff.length <= Math.max(room, MIN_DIFF_CHARS) ? diff : cutDiff(diff, Math.max(room, MIN_DIFF_CHARS));
     diffs.push(kept);
     room -= kept.length;
-    if (changed.length > 0) shown.push({ file, lines: enclosingBlocks(splitLines(file.after), changed) });
+    if (changed.length > 0) shown.push({ file, lines: blocksOf(file, splitLines(file.after), changed) });
   }
 
   const parts = [header];
@@ -104,6 +107,12 @@ export function buildReviewPrompt(args: ReviewPromptArgs): ReviewPrompt {
   }
   if (diffs.length === 0 && listings.length === 0) parts.push('There is no change to review: the files are the same before and after.');
   return { instructions: REVIEW_INSTRUCTIONS, input: parts.join('\n') };
+}
+
+/** The whole functions around `changed`: from the file's outline when it has one, else by indentation. */
+function blocksOf(file: ReviewFileInput, lines: readonly string[], changed: readonly Lines[]): Lines[] {
+  const blocks = file.outline ? symbolBlocks(file.after, file.outline, changed) : enclosingBlocks(lines, changed);
+  return blocks.map((b) => clampLines(b, lines.length));
 }
 
 function headerOf(args: ReviewPromptArgs): string {

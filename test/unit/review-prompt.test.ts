@@ -1,8 +1,9 @@
 // The review prompt: instruction, diff with context, whole enclosing functions with line numbers, paths, the
 // rubric; and the indentation-based finder of enclosing functions.
 import assert from 'node:assert/strict';
-import { describe, it } from 'node:test';
-import { enclosingBlocks } from '../../server/review/enclosing.js';
+import { before, describe, it } from 'node:test';
+import { loadParsers, outlineSymbols, type Parsers } from '../../server/context/cross-file/index.js';
+import { enclosingBlocks, symbolBlocks } from '../../server/review/enclosing.js';
 import { buildReviewPrompt, DIFF_CONTEXT_LINES, REVIEW_INSTRUCTIONS, unifiedDiff, type ReviewFileInput } from '../../server/review/prompt.js';
 
 /** A TypeScript file of `n` lines with `mean` at lines 101-104 (1-based). */
@@ -142,5 +143,52 @@ describe('enclosingBlocks', () => {
 
   it('merges the blocks of separate changes in one function', () => {
     assert.deepEqual(enclosingBlocks(TS, [{ start: 5, end: 5 }, { start: 7, end: 7 }], 8), [{ start: 3, end: 8 }]);
+  });
+});
+
+describe('symbolBlocks (from the syntax outline of server/context/cross-file)', () => {
+  let parsers: Parsers;
+  before(async () => {
+    parsers = await loadParsers(['typescript', 'python']);
+  });
+  // Formatting that defeats indentation: a function whose body is not indented, and a one-line method.
+  const TS = [
+    'export class Stats {', // 0
+    '  static empty() { return 0; }', // 1
+    '  mean(values: number[]) {', // 2
+    'if (values.length === 0) {', // 3
+    'return 0;', // 4
+    '}', // 5
+    'return sum(values) / values.length;', // 6
+    '  }', // 7
+    '}', // 8
+    'const loose = 1;', // 9
+    '',
+  ].join('\n');
+  const PY = ['class Stats:', '    def mean(self, values):', '        if not values:', '            return 0', '        return sum(values) / len(values)', '', 'x = 1', ''].join('\n');
+  const cases: [string, 'ts' | 'py', [number, number], number, [number, number]][] = [
+    ['the outermost symbol that fits: the class', 'ts', [4, 4], 200, [0, 8]],
+    ['the method when the class is too long, whatever the indentation', 'ts', [4, 4], 6, [2, 7]],
+    ['a one-line method', 'ts', [1, 1], 1, [1, 1]],
+    ['outside every symbol: by indentation', 'ts', [9, 9], 200, [6, 10]],
+    ['Python: the method inside its class', 'py', [3, 3], 4, [1, 4]],
+  ];
+  for (const [name, lang, [start, end], max, expected] of cases) {
+    it(name, () => {
+      const text = lang === 'ts' ? TS : PY;
+      const outline = outlineSymbols(parsers, { path: lang === 'ts' ? 'a.ts' : 'a.py', text });
+      assert.ok(outline.length > 0);
+      assert.deepEqual(symbolBlocks(text, outline, [{ start, end }], max), [{ start: expected[0], end: expected[1] }]);
+    });
+  }
+
+  it('the prompt lists the function the outline gives', () => {
+    const after = TS.replace('return 0;', 'return NaN;');
+    const p = buildReviewPrompt({
+      instruction: 'x',
+      files: [{ path: '/w/a.ts', languageId: 'typescript', before: TS, after, outline: outlineSymbols(parsers, { path: 'a.ts', text: after }) }],
+      budgetTokens: 2_000,
+    });
+    assert.match(p.input, /File: \/w\/a\.ts, lines 1-9\n/);
   });
 });
