@@ -16,6 +16,7 @@ import { placeFindings, toDiagnostic, type ReviewedFile } from '../review/findin
 import { lineEditsBetween, lineEditsOfChanges, mapLines, type ContentChange, type LineEdit, type Lines } from '../review/line-map.js';
 import { buildReviewPrompt } from '../review/prompt.js';
 import { parseReview, REVIEW_TEXT_FORMAT, type Finding } from '../review/schema.js';
+import type { ChangedFile } from '../review/changes.js';
 import type { GenerateResult } from '../spark/api.js';
 import { Priority } from '../spark/api.js';
 import { SparkError, SparkErrorCode } from '../spark/errors.js';
@@ -29,15 +30,6 @@ import { read } from '../workspace/read.js';
 export const REVIEW_TIMEOUT_MS = 180_000;
 /** An expected edit (handed out by code action resolve) is forgotten after this many changes that are not it. */
 const EXPECT_CHANGES = 8;
-
-/** One file of a change, as the review sees it. */
-export interface ChangedFile {
-  uri: string;
-  languageId: string;
-  /** Its text before the change ('' for a new file), or null to review the file as it is. */
-  before: string | null;
-  after: string;
-}
 
 export interface ReviewOutcome {
   /** False when nothing was sent (reviews are off). */
