@@ -7,6 +7,8 @@ import {
   buildCompletionDelta,
   buildCompletionPrompt,
   buildEditPrompt,
+  buildPatchPrompt,
+  patchFeedback,
   buildWarmContext,
   estimateTokens,
   type DiagnosticInfo,
@@ -282,4 +284,78 @@ it('warm context: the whole file without a cursor, under the completion instruct
   assert.ok(estimateTokens(delta) <= 512 + 20);
   assert.ok(delta.length < text.length / 10, 'a small part of the file');
   assert.equal(delta.split(CURSOR_MARKER).length, 2, 'the marker appears once');
+});
+
+describe('buildPatchPrompt', () => {
+  const target = 'import { add } from "./math";\nexport function total(xs: number[]) {\n  return xs.reduce(add, 0);\n}\n';
+  const math = 'export const add = (a: number, b: number) => a + b;\n';
+  const tests = 'import { total } from "../src/total";\ntest("total", () => expect(total([1])).toBe(1));\n';
+  const base = {
+    path: 'src/total.ts', languageId: 'typescript', text: target, instruction: 'handle an empty list',
+    diagnostics: [] as DiagnosticInfo[], budgetTokens: 6000,
+    related: [{ path: 'test/total.test.ts', text: tests, role: 'test' as const }, { path: 'src/math.ts', text: math, role: 'import' as const }],
+    listing: ['package.json', 'src/math.ts', 'src/total.ts', 'test/total.test.ts'],
+  };
+
+  it('file scope: the target, its tests, its imports and the listing, each whole', () => {
+    const p = buildPatchPrompt({ ...base, scope: 'file' });
+    assert.ok(p.input.startsWith('Instruction: handle an empty list\nYou may change: only src/total.ts.\n'));
+    for (const text of [target, math, tests]) assert.ok(p.input.includes(text), `shown: ${text}`);
+    assert.ok(p.input.indexOf('File: src/total.ts (the file to edit)') < p.input.indexOf('File: test/total.test.ts (its tests)'));
+    assert.ok(p.input.indexOf('File: test/total.test.ts') < p.input.indexOf('File: src/math.ts (imported by the file to edit)'), 'tests before imports');
+    assert.ok(p.input.includes('Files of the workspace:\npackage.json\nsrc/math.ts\nsrc/total.ts\ntest/total.test.ts\n'));
+    assert.deepEqual(p.shownWhole, ['src/total.ts', 'test/total.test.ts', 'src/math.ts']);
+    assert.ok(!p.input.includes(TARGET_BEGIN) && !p.input.includes('<|'), 'no markers inside the text');
+  });
+
+  it('workspace scope says any file may change', () => {
+    assert.ok(buildPatchPrompt({ ...base, scope: 'workspace' }).input.includes('You may change: any file of the workspace, and add new files.\n'));
+  });
+
+  it('selection scope: the lines named by number and first and last line, without other files', () => {
+    const start = target.indexOf('  return');
+    const p = buildPatchPrompt({ ...base, scope: 'selection', selection: { start, end: target.indexOf('}\n') } });
+    assert.ok(p.input.includes('You may change: only the selected lines of src/total.ts.\n'));
+    assert.ok(p.input.includes('Selected: lines 3-3 of src/total.ts, from `return xs.reduce(add, 0);` to `return xs.reduce(add, 0);`.\n'), p.input);
+    assert.ok(p.input.includes(target), 'the whole file fits');
+    assert.ok(!p.input.includes(math) && !p.input.includes('Files of the workspace'), 'no related files nor listing');
+    assert.deepEqual(p.shownWhole, ['src/total.ts']);
+  });
+
+  it('over budget: related files are left out rather than cut, the listing is cut with a count, the target is framed', () => {
+    const bigTarget = numbered(400);
+    const listing = Array.from({ length: 500 }, (_, i) => `src/module${i}.ts`);
+    const start = bigTarget.indexOf('let v200 = ');
+    const p = buildPatchPrompt({ ...base, scope: 'file', text: bigTarget, listing, budgetTokens: 2000, selection: { start, end: start + 5 } });
+    assert.ok(p.input.includes('let v200 = compute(200);') && !p.input.includes('let v0 = '), 'framed around the focus');
+    assert.ok(p.input.includes('the rest is omitted'));
+    assert.deepEqual(p.shownWhole, [], 'nothing was shown whole');
+    assert.match(p.input, /\(and \d+ more\)\n/);
+    assert.ok(estimateTokens(p.input) <= 2000 + HEADER_ALLOWANCE, `${estimateTokens(p.input)} tokens`);
+    const roomy = buildPatchPrompt({ ...base, scope: 'file', listing, budgetTokens: 2000 });
+    assert.deepEqual(roomy.shownWhole, ['src/total.ts', 'test/total.test.ts', 'src/math.ts'], 'small related files still fit beside a cut listing');
+  });
+
+  it('diagnostics of the target are listed', () => {
+    const p = buildPatchPrompt({ ...base, scope: 'file', diagnostics: [{ message: 'xs may be empty', line: 2, severity: 'warning' }] });
+    assert.ok(p.input.includes('Diagnostics in the file to edit:\n- line 3, warning: xs may be empty (on: return xs.reduce(add, 0);)\n'));
+  });
+
+  it('a file holding fences gets a longer fence', () => {
+    const md = 'Example:\n```ts\nx\n```\n';
+    const p = buildPatchPrompt({ ...base, scope: 'file', path: 'README.md', languageId: 'markdown', text: md, related: [], listing: [] });
+    assert.ok(p.input.includes('````markdown\n' + md + '````\n'));
+  });
+
+  it('instructions are identical across scopes and requests, and describe the patch format', () => {
+    const a = buildPatchPrompt({ ...base, scope: 'file' });
+    const b = buildPatchPrompt({ ...base, scope: 'selection', selection: { start: 0, end: 3 }, instruction: 'other' });
+    assert.equal(a.instructions, b.instructions);
+    for (const s of ['*** Begin Patch', '*** Update File: ', '*** Add File: ', '*** Delete File: ', '*** End Patch']) assert.ok(a.instructions.includes(s), s);
+  });
+
+  it('feedback for a patch that did not apply names the failure', () => {
+    const f = patchFeedback('src/total.ts: lines not found:\n  return xs.sum();\n');
+    assert.ok(f.startsWith('The patch did not apply: src/total.ts: lines not found:\n  return xs.sum();\nNothing was changed.'));
+  });
 });
