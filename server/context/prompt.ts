@@ -208,6 +208,12 @@ const PATCH_INSTRUCTIONS = [
   '- to change a file you were shown, update it; add only files that do not exist.',
 ].join('\n');
 
+/** Appended to the instructions when the service refuses the apply_patch tool. */
+export const PATCH_FALLBACK_INSTRUCTIONS = [
+  'The apply_patch tool is not available here: answer with the patch itself as plain text,',
+  'from the line *** Begin Patch to the line *** End Patch, with nothing before or after it.',
+].join('\n');
+
 const SCOPE_NOTE: Record<EditScope, (path: string) => string> = {
   selection: (path) => `You may change: only the selected lines of ${path}.`,
   file: (path) => `You may change: only ${path}.`,

@@ -88,7 +88,7 @@ export function serverCapabilities(): ServerCapabilities {
     completionProvider: { resolveProvider: false, triggerCharacters: ['.'] },
     inlineCompletionProvider: true,
     codeActionProvider: {
-      codeActionKinds: [CodeActionKind.QuickFix, CodeActionKind.RefactorRewrite],
+      codeActionKinds: [CodeActionKind.QuickFix, CodeActionKind.RefactorRewrite, CodeActionKind.Source],
       resolveProvider: true,
     },
     executeCommandProvider: { commands: [...COMMANDS] },

@@ -1,0 +1,169 @@
+// What an edit shows the model, and what a patch may touch: the target document, its test file, the files it
+// imports and a listing of its workspace folder, each kept as the snapshot the model saw (open documents from
+// the editor's copy, other files through server/workspace), so the edit can be checked against them before
+// it is sent. Refused files are never read into a prompt. Paths are relative to the target's workspace folder.
+import { importCandidates } from '../context/relative-imports.js';
+import { isTestFile, testFileFor, type TestFileSuggestion } from '../context/test-files.js';
+import type { EditScope, PatchContextFile } from '../context/prompt.js';
+import type { PatchFileState } from '../edits/patch.js';
+import { SparkError, SparkErrorCode } from '../spark/errors.js';
+import { confineUri, resolvePatchPath } from '../workspace/confine.js';
+import { workspacePolicy, type WorkspacePolicy } from '../workspace/policy.js';
+import { read, type FileSnapshot } from '../workspace/read.js';
+import type { ServerContext } from './context.js';
+
+/** A file as the model saw it (or as the edit found it, for a file the patch names that it was not shown). */
+export interface SeenFile {
+  uri: string;
+  /** Relative to the workspace folder, `/`-separated. */
+  path: string;
+  /** The text the model saw; undefined for a file that does not exist. */
+  text: string | undefined;
+  /** The open document's version, or null for a file read from disk (or absent). */
+  version: number | null;
+  /** The snapshot a file read from disk was taken from (checked again before the edit is sent). */
+  disk?: FileSnapshot;
+  /** Whether the model was shown every line of it. */
+  shown: boolean;
+}
+
+export interface EditMaterial {
+  policy: WorkspacePolicy;
+  /** URI of the workspace folder holding the target (its directory when the client named none). */
+  folder: string;
+  target: SeenFile & { text: string };
+  /** Tests first, then imports; each read whole. */
+  related: (SeenFile & { text: string; role: PatchContextFile['role'] })[];
+  /** Files of the target's workspace folder, relative paths. */
+  listing: readonly string[];
+  /** Where the target's tests are, or belong, by the project's conventions (undefined for other languages). */
+  testFile: TestFileSuggestion | undefined;
+}
+
+/** At most this many related files are read for one edit. */
+const MAX_RELATED = 12;
+
+/**
+ * Gathers the context of an edit of `uri`, whose text the model is to see as `text` at `version`.
+ * The selection scope reads nothing else.
+ */
+export async function gatherContext(
+  ctx: ServerContext,
+  args: { uri: string; text: string; version: number; languageId: string; scope: EditScope },
+): Promise<EditMaterial> {
+  const policy = workspacePolicy(ctx.workspaceFolders, ctx.config);
+  const confined = await confineUri(policy, args.uri);
+  const folder = folderOf(policy, confined.folder, args.uri);
+  const target = { uri: args.uri, path: relativeTo(folder, args.uri, confined.relativePath), text: args.text, version: args.version, shown: true };
+  const material: EditMaterial = { policy, folder, target, related: [], listing: [], testFile: undefined };
+  if (args.scope === 'selection') return material;
+
+  const listing = await listingOf(ctx, folder);
+  material.listing = listing;
+  const files = new Set(listing);
+  material.testFile = isTestFile(target.path) ? undefined : testFileFor(target.path, listing);
+  const wanted: { path: string; role: PatchContextFile['role'] }[] = [];
+  if (material.testFile?.exists) wanted.push({ path: material.testFile.path, role: 'test' });
+  for (const candidates of importCandidates(target.path, args.languageId, args.text)) {
+    const found = candidates.find((c) => files.has(c) || openAt(ctx, folder, c) !== undefined);
+    if (found !== undefined && found !== target.path && !wanted.some((w) => w.path === found)) wanted.push({ path: found, role: 'import' });
+  }
+  for (const { path, role } of wanted.slice(0, MAX_RELATED)) {
+    const seen = await readQuietly(ctx, policy, args.uri, path);
+    if (seen?.text !== undefined) material.related.push({ ...seen, text: seen.text, role });
+  }
+  return material;
+}
+
+/** The test file the conventions name for an open document, from the listing the workspace index holds now (no disk access). */
+export function suggestedTestFile(ctx: ServerContext, uri: string): TestFileSuggestion | undefined {
+  const policy = workspacePolicy(ctx.workspaceFolders, ctx.config);
+  const snapshot = ctx.workspaceIndex.current();
+  const folder = snapshot?.folders.find((f) => uri.startsWith(`${f.folder}/`)) ?? undefined;
+  const base = folder?.folder ?? policy.folders.find((f) => uri.startsWith(`${f.replace(/\/+$/, '')}/`))?.replace(/\/+$/, '');
+  if (base === undefined) return undefined;
+  const path = decodePath(uri.slice(base.length + 1));
+  if (path === undefined || isTestFile(path)) return undefined;
+  return testFileFor(path, folder?.files ?? []);
+}
+
+/**
+ * The state of every path a patch names, for the applier: what the model saw when it saw the file, else the open
+ * document, else the file on disk, else absent. Each path is confined first: a refused path fails the whole
+ * edit with SPARK_ERR_PATH_REFUSED, and nothing is read from it.
+ */
+export async function statesFor(ctx: ServerContext, material: EditMaterial, paths: readonly string[]): Promise<Map<string, SeenFile & PatchFileState>> {
+  const seen = new Map<string, SeenFile>([material.target, ...material.related].map((f) => [f.uri, f]));
+  const states = new Map<string, SeenFile & PatchFileState>();
+  for (const path of paths) {
+    const confined = await resolvePatchPath(material.policy, material.target.uri, path);
+    const uri = seen.has(confined.uri) ? confined.uri : openUri(ctx, confined.uri) ?? confined.uri;
+    const known = seen.get(uri);
+    if (known) {
+      states.set(path, { ...known, path });
+      continue;
+    }
+    const doc = ctx.documents.get(uri);
+    if (doc) states.set(path, { uri, path, text: doc.getText(), version: doc.version, shown: false });
+    else if (!confined.exists) states.set(path, { uri, path, text: undefined, version: null, shown: false });
+    else {
+      const disk = await read(material.policy, uri);
+      states.set(path, { uri, path, text: disk.text, version: null, disk, shown: false });
+    }
+  }
+  return states;
+}
+
+/** A related file read whole, or undefined when it is refused or unreadable (it is then simply not shown). */
+async function readQuietly(ctx: ServerContext, policy: WorkspacePolicy, targetUri: string, path: string): Promise<SeenFile | undefined> {
+  try {
+    const confined = await resolvePatchPath(policy, targetUri, path);
+    const uri = openUri(ctx, confined.uri) ?? confined.uri;
+    const doc = ctx.documents.get(uri);
+    if (doc) return { uri, path, text: doc.getText(), version: doc.version, shown: true };
+    if (!confined.exists) return undefined;
+    const disk = await read(policy, uri);
+    return { uri, path, text: disk.text, version: null, disk, shown: true };
+  } catch (e) {
+    if (!(e instanceof SparkError)) throw e;
+    ctx.log.debug(`edit context: ${path} left out: ${e.message}`);
+    return undefined;
+  }
+}
+
+/** The files of a workspace folder, from the index (waiting for its first build when there is none yet). */
+async function listingOf(ctx: ServerContext, folder: string): Promise<readonly string[]> {
+  const snapshot = ctx.workspaceIndex.current() ?? (await ctx.workspaceIndex.ready());
+  return snapshot.folders.find((f) => f.folder === folder)?.files ?? [];
+}
+
+/** The URI under which the editor has a file open, when it names it differently (percent-encoding, drive letter case). */
+function openUri(ctx: ServerContext, uri: string): string | undefined {
+  if (ctx.documents.get(uri)) return uri;
+  const decoded = decodePath(uri);
+  return ctx.documents.all().find((d) => decodePath(d.uri) === decoded)?.uri;
+}
+
+function openAt(ctx: ServerContext, folder: string, path: string): string | undefined {
+  return openUri(ctx, `${folder}/${path.split('/').map(encodeURIComponent).join('/')}`);
+}
+
+function folderOf(policy: WorkspacePolicy, confinedFolder: string, uri: string): string {
+  const named = policy.folders.map((f) => f.replace(/\/+$/, '')).find((f) => uri.startsWith(`${f}/`));
+  if (named !== undefined) return named;
+  // No folder named: the target's directory stands in (only the target itself may then change).
+  if (policy.folders.length === 0) return uri.slice(0, uri.lastIndexOf('/'));
+  throw new SparkError(SparkErrorCode.PathRefused, `${uri} is outside the workspace folders (${confinedFolder})`);
+}
+
+function relativeTo(folder: string, uri: string, fallback: string): string {
+  return uri.startsWith(`${folder}/`) ? (decodePath(uri.slice(folder.length + 1)) ?? fallback) : fallback;
+}
+
+function decodePath(s: string): string | undefined {
+  try {
+    return decodeURIComponent(s);
+  } catch {
+    return undefined;
+  }
+}
