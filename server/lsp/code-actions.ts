@@ -138,6 +138,7 @@ export async function resolveAction(ctx: ServerContext, action: CodeAction, toke
       throw new SparkError(SparkErrorCode.BadArgument, 'this action was not offered by this spark-lsp process; ask for code actions again');
     }
     const computed = await computeEdit(ctx, target, token);
+    await computed.verify();
     return { ...action, edit: computed.edit };
   });
 }
