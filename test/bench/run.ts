@@ -4,13 +4,14 @@
 import { eventsBench } from './events.js';
 import { latencyBench } from './latency.js';
 import { memoryBench } from './memory.js';
+import { patchEditBench } from './patch-edit.js';
 import { stormBench } from './storm.js';
 import { machine, type Bench } from './support.js';
 import { transportBench } from './transport.js';
 import { typingAlongBench } from './typing-along.js';
 import { warmBench } from './warm.js';
 
-const ALL: Bench[] = [latencyBench, transportBench, warmBench, stormBench, typingAlongBench, eventsBench, memoryBench];
+const ALL: Bench[] = [latencyBench, transportBench, warmBench, stormBench, typingAlongBench, eventsBench, memoryBench, patchEditBench];
 
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
