@@ -59,6 +59,7 @@ export async function runEdit(ctx: ServerContext, target: EditTarget, token: Can
   const result: { applied: boolean; failureReason?: string; failedChange?: number } = await ctx.connection.workspace
     .applyEdit({ label, edit: computed.edit })
     .catch((e: unknown) => ({ applied: false, failureReason: e instanceof Error ? e.message : String(e) }));
+  if (result.applied) ctx.workspaceIndex.applyChanges(computed.fileEvents);
   if (!result.applied) {
     const partly = ctx.negotiated.failureHandling !== 'transactional' && ctx.negotiated.failureHandling !== 'undo' && (result.failedChange ?? 0) > 0
       ? ` (it may have applied the first ${result.failedChange} of the ${computed.edit.documentChanges?.length ?? 0} changes)`

@@ -5,7 +5,7 @@
 import { importCandidates } from '../context/relative-imports.js';
 import { isTestFile, testFileFor, type TestFileSuggestion } from '../context/test-files.js';
 import type { EditScope, PatchContextFile } from '../context/prompt.js';
-import type { PatchFileState } from '../edits/patch.js';
+import type { PatchFileState } from '../edits/apply-patch.js';
 import { SparkError, SparkErrorCode } from '../spark/errors.js';
 import { confineUri, resolvePatchPath } from '../workspace/confine.js';
 import { workspacePolicy, type WorkspacePolicy } from '../workspace/policy.js';

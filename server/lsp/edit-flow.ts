@@ -12,7 +12,8 @@ import { instructionOf } from '../context/instruction-comment.js';
 import { extractPatch, parseEdit } from '../context/parse.js';
 import { buildPatchPrompt, PATCH_FALLBACK_INSTRUCTIONS, patchFeedback, type DiagnosticInfo, type EditScope, type PatchPrompt } from '../context/prompt.js';
 import { changesWithin } from '../edits/changed-lines.js';
-import { APPLY_PATCH_DESCRIPTION, APPLY_PATCH_GRAMMAR, applyPatch, parsePatch, patchPaths, PatchError, type FileChange } from '../edits/patch.js';
+import { applyPatch, type FileChange } from '../edits/apply-patch.js';
+import { APPLY_PATCH_DESCRIPTION, APPLY_PATCH_GRAMMAR, parsePatch, patchPaths, PatchError } from '../edits/patch.js';
 import { buildPatchEdit, requiredEditCapabilities } from '../edits/patch-edit.js';
 import { Priority, type CustomTool, type GenerateResult } from '../spark/api.js';
 import { SparkError, SparkErrorCode } from '../spark/errors.js';
@@ -58,6 +59,8 @@ export interface ComputedEdit {
   count: number;
   /** Throws SPARK_ERR_STALE when a file the edit touches changed since the model saw it; call right before the edit leaves. */
   verify(): Promise<void>;
+  /** What the edit does to files once applied, as file events (1 created, 2 changed, 3 deleted), for the workspace index. */
+  fileEvents: { uri: string; type: 1 | 2 | 3 }[];
 }
 
 /** Milliseconds between two $/progress reports while an edit streams. */
@@ -236,11 +239,13 @@ function finish(ctx: ServerContext, material: EditMaterial, answer: Answer): Com
   if (problem) throw new SparkError(SparkErrorCode.Unsupported, `${problem}; nothing was applied`);
   const edit = plain ? asChanges(documentEdit) : documentEdit;
   const count = countOf(edit);
-  return {
-    edit,
-    count,
-    verify: () => verify(ctx, material, answer),
-  };
+  const fileEvents = answer.changes.flatMap((c): ComputedEdit['fileEvents'] => {
+    if (c.kind === 'add') return [{ uri: c.uri, type: 1 }];
+    if (c.kind === 'delete') return [{ uri: c.uri, type: 3 }];
+    if (c.kind === 'move') return [{ uri: c.uri, type: 3 }, { uri: c.newUri, type: 1 }];
+    return [{ uri: c.uri, type: 2 }];
+  });
+  return { edit, count, verify: () => verify(ctx, material, answer), fileEvents };
 }
 
 /** Re-checks every file the edit touches against what the model saw. */
