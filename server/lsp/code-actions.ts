@@ -16,7 +16,7 @@ import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
 import { SparkError, SparkErrorCode } from '../spark/errors.js';
 import { enclosingFunction } from '../context/enclosing-function.js';
-import { findInstructionComment } from '../context/instruction-comment.js';
+import { findInstructionComment, type CommentScope } from '../context/instruction-comment.js';
 import { Command } from './commands.js';
 import type { ServerContext } from './context.js';
 import { suggestedTestFile } from './edit-context.js';
@@ -104,12 +104,12 @@ export function listActions(ctx: ServerContext, params: CodeActionParams): CodeA
   const selected = !(params.range.start.line === params.range.end.line && params.range.start.character === params.range.end.character);
   if (wants(CodeActionKind.RefactorRewrite)) {
     const comment = instructionAction(doc, params.range, selected);
-    if (comment?.scope === 'block') {
-      const { scope: _, ...block } = comment;
+    if (comment?.commentScope === 'block') {
+      const { commentScope: _, ...block } = comment;
       actions.push(offer(`Spark: ${truncate(comment.instruction, 60)}`, CodeActionKind.RefactorRewrite, { uri, ...block }));
     }
     if (comment) {
-      const scope = comment.scope === 'workspace' ? 'workspace' : 'file';
+      const scope = comment.commentScope === 'workspace' ? 'workspace' : 'file';
       actions.push(offer(scope === 'workspace' ? APPLY_TO_WORKSPACE : APPLY_TO_FILE, CodeActionKind.RefactorRewrite, {
         uri, instruction: comment.instruction, instructionLine: comment.instructionLine, scope,
       }));
@@ -162,7 +162,7 @@ function testsAction(ctx: ServerContext, doc: TextDocument, range: Range): { tit
 }
 
 /** The `spark:` comment governing the cursor or selection, as an edit target that removes the comment. */
-function instructionAction(doc: TextDocument, range: Range, selected: boolean): (Omit<EditTarget, 'uri'> & { scope: 'block' | 'file' | 'workspace'; range: Range; instructionLine: number }) | undefined {
+function instructionAction(doc: TextDocument, range: Range, selected: boolean): (Omit<EditTarget, 'uri'> & { commentScope: CommentScope; range: Range; instructionLine: number }) | undefined {
   const first = Math.max(0, range.start.line - 1);
   const lastLine = range.end.character === 0 && range.end.line > range.start.line ? range.end.line - 1 : range.end.line;
   const lines = doc.getText({ start: { line: first, character: 0 }, end: { line: lastLine + 1, character: 0 } }).split(/\r?\n/);
@@ -174,7 +174,7 @@ function instructionAction(doc: TextDocument, range: Range, selected: boolean): 
     range: { start: { line: first + found.startLine, character: 0 }, end: { line: Math.min(first + found.endLine, doc.lineCount), character: 0 } },
     instruction: found.instruction,
     instructionLine: first + found.line,
-    scope: found.scope,
+    commentScope: found.scope,
   };
 }
 

@@ -274,7 +274,8 @@ const stale = (path: string, what: string) => new SparkError(SparkErrorCode.Stal
 function asChanges(edit: WorkspaceEdit): WorkspaceEdit {
   const changes: NonNullable<WorkspaceEdit['changes']> = {};
   for (const dc of edit.documentChanges ?? []) {
-    if ('edits' in dc) (changes[dc.textDocument.uri] ??= []).push(...dc.edits.map((e) => ('range' in e ? { range: e.range, newText: e.newText } : e)));
+    if (!('edits' in dc)) continue;
+    for (const e of dc.edits) if ('newText' in e) (changes[dc.textDocument.uri] ??= []).push({ range: e.range, newText: e.newText });
   }
   return { changes };
 }
