@@ -1,4 +1,5 @@
-// Lenient parsing of what the model returned: fences, echoed markers and echoed context are removed.
+// Lenient parsing of what the model returned: fences, echoed markers and echoed context are removed;
+// a patch is taken out of a message as it stands (server/edits/patch.ts parses it).
 // Pure: no I/O, timers, globals or logging; depends only on the marker constants of prompt.ts.
 //
 // Echo rules. A small model often repeats text around the cursor. An overlap between the reply and
@@ -76,6 +77,24 @@ export function parseEdit(
   if (wantsBreak && !s.endsWith('\n') && ctx.original !== '') s += eol;
   else if (!wantsBreak && s.endsWith('\n')) s = s.replace(/\r?\n$/, '');
   return s.trim() === '' ? undefined : s;
+}
+
+/**
+ * Takes a V4A patch out of a model message: from the first `*** Begin Patch` line to the next
+ * `*** End Patch` line, whether the patch stands bare among prose or sits in a fenced block (any info
+ * string). Without an end marker the patch runs to the closing fence of its block, or to the end of the
+ * message, so that the parser can say what is missing. `undefined` when the message holds no patch.
+ */
+export function extractPatch(text: string): string | undefined {
+  const lines = text.split('\n').map((l) => l.replace(/\r$/, ''));
+  const begin = lines.findIndex((l) => l.trim() === '*** Begin Patch');
+  if (begin === -1) return undefined;
+  let end = lines.findIndex((l, i) => i > begin && l.trim() === '*** End Patch');
+  if (end === -1) {
+    const block = fencedBlocks(text).blocks.find((b) => b.openLine < begin && begin < b.closeLine);
+    end = (block?.closeLine ?? lines.length) - 1;
+  }
+  return `${lines.slice(begin, end + 1).join('\n')}\n`;
 }
 
 interface Block {

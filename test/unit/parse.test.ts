@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { parseCompletion, parseEdit } from '../../server/context/parse.js';
+import { extractPatch, parseCompletion, parseEdit } from '../../server/context/parse.js';
 import { parseCursor, parseRange } from '../support/markers.js';
 
 /** `doc` marks the cursor with `|` (or `@` when the code needs `|`). */
@@ -88,4 +88,21 @@ describe('parseEdit', () => {
     ['insertion at the end of a line drops its line break', 'a[[]]\nc\n', 'b\n', 'b'],
   ];
   for (const [name, doc, raw, expected] of table) it(name, () => checkEdit(doc, raw, expected));
+});
+
+describe('extractPatch', () => {
+  const patch = '*** Begin Patch\n*** Update File: a.md\n@@\n ```ts\n-old\n+new\n ```\n*** End Patch\n';
+  const table: [name: string, message: string, expected: string | undefined][] = [
+    ['a bare patch', patch, patch],
+    ['prose before and after a bare patch', `I will change it.\n\n${patch}\nDone.`, patch],
+    ['a fenced patch', `Here:\n\`\`\`diff\n${patch}\`\`\`\n`, patch],
+    ['a fence of tildes without info string', `~~~\n${patch}~~~`, patch],
+    ['CRLF message', patch.replace(/\n/g, '\r\n'), patch],
+    ['no end marker inside a fence: up to the fence', '```\n*** Begin Patch\n*** Delete File: a\n```\nthanks', '*** Begin Patch\n*** Delete File: a\n'],
+    ['no end marker and no fence: to the end', 'Sure.\n*** Begin Patch\n*** Delete File: a', '*** Begin Patch\n*** Delete File: a\n'],
+    ['two patches: the first', `${patch}${patch.replace('a.md', 'b.md')}`, patch],
+    ['no patch at all', '```ts\nconst x = 1;\n```', undefined],
+    ['a mention of the marker inside a line is not a patch', 'Write `*** Begin Patch` first.', undefined],
+  ];
+  for (const [name, message, expected] of table) it(name, () => assert.equal(extractPatch(message), expected));
 });
