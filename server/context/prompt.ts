@@ -300,7 +300,14 @@ function selectionLine(text: string, selection: { start: number; end: number }, 
   const endsAtLineStart = selection.end > selection.start && text[selection.end - 1] === '\n';
   const last = lineNumberAt(text, selection.end) - (endsAtLineStart ? 1 : 0);
   const quote = (line: number) => truncate(lineText(text, line).trim(), MAX_DIAGNOSTIC_SNIPPET);
-  return `Selected: lines ${first + 1}-${Math.max(first, last) + 1} of ${path}, from \`${quote(first)}\` to \`${quote(Math.max(first, last))}\`.\n`;
+  const note = `Selected: lines ${first + 1}-${Math.max(first, last) + 1} of ${path}, from \`${quote(first)}\` to \`${quote(Math.max(first, last))}\`.\n`;
+  // Part of a line: the lines alone do not say what is selected.
+  const startsMidLine = selection.start > 0 && text[selection.start - 1] !== '\n';
+  const endsMidLine = selection.end < text.length && text[selection.end] !== '\n' && text[selection.end] !== '\r' && !endsAtLineStart;
+  if (!startsMidLine && !endsMidLine) return note;
+  const selected = text.slice(selection.start, selection.end);
+  const fence = fenceFor(selected);
+  return `${note}The selection is only part of those lines; it is exactly:\n${fence}\n${selected}${selected.endsWith('\n') ? '' : '\n'}${fence}\n`;
 }
 
 /** A related file shown whole, or undefined when it does not fit in `room` characters (a patch needs every line it names). */

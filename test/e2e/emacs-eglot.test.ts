@@ -51,10 +51,10 @@ test('eglot: completion, code action via spark.edit + applyEdit, spark-lsp-edit'
     const [completion, improve, edit] = creates.map((b) => inputText(b!));
     assert.match(completion!, /const total = sumO<\|cursor\|>/);
     assert.match(improve!, /Improve this code/);
-    assert.match(improve!, /<\|target\|>function sumOf\(xs\)/);
+    assert.match(improve!, /Selected: lines 3-5 of app.ts, from `function sumOf\(xs\) \{` to `\}`/);
     assert.match(edit!, /Translate the farewell to French/);
     // The range sent by spark-lsp-edit (UTF-16 columns after the emoji) covers exactly "bye".
-    assert.match(edit!, /const farewell = <\|target\|>\\"bye\\"<\|\/target\|>;/);
+    assert.match(edit!, /The selection is only part of those lines; it is exactly:\\n```\\n\\"bye\\"\\n```/);
   } finally {
     await ws.close();
   }

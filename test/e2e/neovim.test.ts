@@ -18,7 +18,7 @@ function cursorLine(input: string): string | undefined {
 
 /** Replies as a model would for this sample, chosen from what the request asks. */
 function reply(req: SimRequest): SimReply {
-  if (req.inputText.includes('<|target|>')) {
+  if (req.customTools.includes('apply_patch')) {
     if (req.inputText.includes('add the missing semicolon')) return 'const total = 0;';
     if (req.inputText.includes('use const')) return 'const total = 0\n';
     return '';

@@ -322,6 +322,14 @@ describe('buildPatchPrompt', () => {
     assert.deepEqual(p.shownWhole, ['src/total.ts']);
   });
 
+  it('selection scope: part of a line is quoted exactly', () => {
+    const start = target.indexOf('xs.reduce');
+    const p = buildPatchPrompt({ ...base, scope: 'selection', selection: { start, end: start + 'xs.reduce'.length } });
+    assert.ok(p.input.includes('Selected: lines 3-3 of src/total.ts, from `return xs.reduce(add, 0);` to `return xs.reduce(add, 0);`.\nThe selection is only part of those lines; it is exactly:\n```\nxs.reduce\n```\n'), p.input);
+    const whole = buildPatchPrompt({ ...base, scope: 'selection', selection: { start: target.indexOf('  return'), end: target.indexOf('}\n') } });
+    assert.ok(!whole.input.includes('only part of those lines'), 'whole lines need no quote');
+  });
+
   it('over budget: related files are left out rather than cut, the listing is cut with a count, the target is framed', () => {
     const bigTarget = numbered(400);
     const listing = Array.from({ length: 500 }, (_, i) => `src/module${i}.ts`);
