@@ -52,7 +52,7 @@ test('lsp-mode: completion, code action via codeAction/resolve, spark-lsp-edit',
     assert.match(edit!, /Greet in French/);
     // No selection: the whole current line, to its end (UTF-16 column after "é"): a range ending short of
     // the line's end would be quoted as part of the line.
-    assert.match(edit!, /Selected: lines 7-7 of app.ts, from `const greeting = \\"café\\";`/);
+    assert.match(edit!, /Selected: lines 8-8 of app.ts, from `const greeting = \\"café\\";`/);
     assert.doesNotMatch(edit!, /only part of those lines/);
   } finally {
     await ws.close();
