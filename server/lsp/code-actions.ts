@@ -20,7 +20,8 @@ import { findInstructionComment, type CommentScope } from '../context/instructio
 import { Command } from './commands.js';
 import type { ServerContext } from './context.js';
 import { suggestedTestFile } from './edit-context.js';
-import { computeEdit, EditTargetSchema, type DiagnosticInput, type EditTarget } from './edit-flow.js';
+import { computeEdit } from './edit-flow.js';
+import { EditTargetSchema, type DiagnosticInput, type EditTarget } from './edit-target.js';
 import { explicitly } from './outcome.js';
 import { check, CodeActionParamsShape, CodeActionShape } from './params.js';
 import { mayUse } from './workspace.js';

@@ -6,7 +6,8 @@ import { MessageType } from 'vscode-languageserver';
 import { z } from 'zod';
 import { SparkError, SparkErrorCode } from '../spark/errors.js';
 import type { ServerContext } from './context.js';
-import { computeEdit, EditTargetSchema, type EditTarget } from './edit-flow.js';
+import { computeEdit } from './edit-flow.js';
+import { EditTargetSchema, type EditTarget } from './edit-target.js';
 import { explicitly } from './outcome.js';
 import { check, ExecuteCommandShape } from './params.js';
 
