@@ -2,13 +2,15 @@
 // imports and a listing of its workspace folder, each kept as the snapshot the model saw (open documents from
 // the editor's copy, other files through server/workspace), so the edit can be checked against them before
 // it is sent. Refused files are never read into a prompt. Paths are relative to the target's workspace folder.
+import { posix, sep } from 'node:path';
 import { importCandidates } from '../context/relative-imports.js';
 import { isTestFile, testFileFor, type TestFileSuggestion } from '../context/test-files.js';
 import type { EditScope, PatchContextFile } from '../context/prompt.js';
 import type { PatchFileState } from '../edits/apply-patch.js';
-import { SparkError, SparkErrorCode } from '../spark/errors.js';
+import { PatchError } from '../edits/patch.js';
+import { SparkError } from '../spark/errors.js';
 import { confineUri, resolvePatchPath } from '../workspace/confine.js';
-import { workspacePolicy, type WorkspacePolicy } from '../workspace/policy.js';
+import { fsPathOf, workspacePolicy, type WorkspacePolicy } from '../workspace/policy.js';
 import { read, type FileSnapshot } from '../workspace/read.js';
 import type { ServerContext } from './context.js';
 
@@ -29,8 +31,9 @@ export interface SeenFile {
 
 export interface EditMaterial {
   policy: WorkspacePolicy;
-  /** URI of the workspace folder holding the target (its directory when the client named none). */
-  folder: string;
+  scope: EditScope;
+  /** URI of the workspace folder on disk holding the target; undefined when there is none (no folder named, not a file). */
+  folder: string | undefined;
   target: SeenFile & { text: string };
   /** Tests first, then imports; each read whole. */
   related: (SeenFile & { text: string; role: PatchContextFile['role'] })[];
@@ -44,19 +47,21 @@ export interface EditMaterial {
 const MAX_RELATED = 12;
 
 /**
- * Gathers the context of an edit of `uri`, whose text the model is to see as `text` at `version`.
- * The selection scope reads nothing else.
+ * Gathers the context of an edit of `uri`, whose text the model is to see as `text` at `version`. The
+ * selection scope reads nothing else (and touches no disk); the wider ones confine the target on disk first,
+ * and read related files only for a target in a workspace folder on disk.
  */
 export async function gatherContext(
   ctx: ServerContext,
   args: { uri: string; text: string; version: number; languageId: string; scope: EditScope },
 ): Promise<EditMaterial> {
   const policy = workspacePolicy(ctx.workspaceFolders, ctx.config);
-  const confined = await confineUri(policy, args.uri);
-  const folder = folderOf(policy, confined.folder, args.uri);
-  const target = { uri: args.uri, path: relativeTo(folder, args.uri, confined.relativePath), text: args.text, version: args.version, shown: true };
-  const material: EditMaterial = { policy, folder, target, related: [], listing: [], testFile: undefined };
+  const folder = diskFolderOf(policy, args.uri);
+  const target = { uri: args.uri, path: targetPath(folder, args.uri), text: args.text, version: args.version, shown: true };
+  const material: EditMaterial = { policy, scope: args.scope, folder, target, related: [], listing: [], testFile: undefined };
   if (args.scope === 'selection') return material;
+  if (fsPathOf(args.uri) !== undefined) await confineUri(policy, args.uri);
+  if (folder === undefined) return material;
 
   const listing = await listingOf(ctx, folder);
   material.listing = listing;
@@ -95,7 +100,17 @@ export function suggestedTestFile(ctx: ServerContext, uri: string): TestFileSugg
 export async function statesFor(ctx: ServerContext, material: EditMaterial, paths: readonly string[]): Promise<Map<string, SeenFile & PatchFileState>> {
   const seen = new Map<string, SeenFile>([material.target, ...material.related].map((f) => [f.uri, f]));
   const states = new Map<string, SeenFile & PatchFileState>();
+  const others: string[] = [];
   for (const path of paths) {
+    // The target as the model was shown it needs no disk; the narrower scopes may name nothing else.
+    if (posix.normalize(path) === material.target.path) {
+      states.set(path, { ...material.target, path });
+      continue;
+    }
+    if (material.scope !== 'workspace') {
+      others.push(path);
+      continue;
+    }
     const confined = await resolvePatchPath(material.policy, material.target.uri, path);
     const uri = seen.has(confined.uri) ? confined.uri : openUri(ctx, confined.uri) ?? confined.uri;
     const known = seen.get(uri);
@@ -111,6 +126,7 @@ export async function statesFor(ctx: ServerContext, material: EditMaterial, path
       states.set(path, { uri, path, text: disk.text, version: null, disk, shown: false });
     }
   }
+  if (others.length > 0) throw new PatchError([`Only ${material.target.path} may change in this edit; the patch also names ${others.join(', ')}.`]);
   return states;
 }
 
@@ -148,16 +164,20 @@ function openAt(ctx: ServerContext, folder: string, path: string): string | unde
   return openUri(ctx, `${folder}/${path.split('/').map(encodeURIComponent).join('/')}`);
 }
 
-function folderOf(policy: WorkspacePolicy, confinedFolder: string, uri: string): string {
-  const named = policy.folders.map((f) => f.replace(/\/+$/, '')).find((f) => uri.startsWith(`${f}/`));
-  if (named !== undefined) return named;
-  // No folder named: the target's directory stands in (only the target itself may then change).
-  if (policy.folders.length === 0) return uri.slice(0, uri.lastIndexOf('/'));
-  throw new SparkError(SparkErrorCode.PathRefused, `${uri} is outside the workspace folders (${confinedFolder})`);
+/** The workspace folder on disk (a `file:` URI) holding `uri`, without a trailing slash. */
+function diskFolderOf(policy: WorkspacePolicy, uri: string): string | undefined {
+  if (fsPathOf(uri) === undefined) return undefined;
+  return policy.folders.map((f) => f.replace(/\/+$/, '')).find((f) => /^file:/i.test(f) && uri.startsWith(`${f}/`));
 }
 
-function relativeTo(folder: string, uri: string, fallback: string): string {
-  return uri.startsWith(`${folder}/`) ? (decodePath(uri.slice(folder.length + 1)) ?? fallback) : fallback;
+/** How the target is named to the model: relative to its folder, else by its file name (or its URI when it is not a file). */
+function targetPath(folder: string | undefined, uri: string): string {
+  if (folder !== undefined) {
+    const relative = decodePath(uri.slice(folder.length + 1));
+    if (relative !== undefined) return relative;
+  }
+  const fsPath = fsPathOf(uri);
+  return fsPath === undefined ? uri : posix.basename(fsPath.split(sep).join('/'));
 }
 
 function decodePath(s: string): string | undefined {

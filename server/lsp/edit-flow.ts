@@ -135,10 +135,6 @@ async function interpret(ctx: ServerContext, a: Asked, result: GenerateResult): 
   const patch = parsePatch(patchText);
   const paths = patchPaths(patch);
   const states = await statesFor(ctx, a.material, paths);
-  if (a.scope !== 'workspace') {
-    const others = paths.filter((p) => states.get(p)!.uri !== target.uri);
-    if (others.length > 0) throw new PatchError([`Only ${target.path} may change in this edit; the patch also names ${others.join(', ')}.`]);
-  }
   const changes = applyPatch(patch, (path) => states.get(path)!);
   if (a.scope === 'selection' && a.selection) {
     const change = changes.find((c) => c.uri === target.uri);
