@@ -56,6 +56,12 @@ export const ConfigSchema = z.strictObject({
       deltaTokens: z.int().min(64).max(8_000).default(512),
     })
     .prefault({}),
+  workspace: z
+    .strictObject({
+      /** Files larger than this (bytes) are never read, listed or edited. */
+      maxFileBytes: z.int().min(1_024).max(67_108_864).default(1_048_576),
+    })
+    .prefault({}),
   /** Least severe level written to the client's log (window/logMessage). */
   logLevel: z.enum(['error', 'warn', 'info', 'debug']).default('info'),
 });

@@ -27,8 +27,12 @@ export function isExcluded(uri: string, userPatterns: readonly string[], workspa
   const path = decode(uri.replace(/^[a-z][a-z0-9+.-]*:\/\/[^/]*/i, ''));
   const folder = workspaceFolders.find((f) => uri.startsWith(f.endsWith('/') ? f : `${f}/`));
   const relative = folder ? decode(uri.slice(folder.replace(/\/$/, '').length + 1)) : path.replace(/^\//, '');
-  const matches = matcher([...BUILT_IN_EXCLUDES, ...userPatterns]);
-  return matches(relative);
+  return isExcludedPath(relative, userPatterns);
+}
+
+/** The same test for a path already relative to its workspace folder (`/`-separated, not encoded). */
+export function isExcludedPath(relativePath: string, userPatterns: readonly string[]): boolean {
+  return matcher([...BUILT_IN_EXCLUDES, ...userPatterns])(relativePath);
 }
 
 /** Percent-decoding that never throws: a malformed escape stays as written. */

@@ -28,6 +28,10 @@ export interface SimOptions {
   obfuscation?: boolean;
   /** Where replies come from when no queued reply is left. Default: the synthetic responder. */
   responder?: SimResponder;
+  /** Answers `text.format` `json_schema` requests before the queue and the responder (see SimReviewer). */
+  reviewer?: SimReviewer;
+  /** Per-model knobs, by model name: speed, first-token delay, refusing the model or custom tools. */
+  models?: Record<string, SimModel>;
   /** Diagnostics sink. Default: silent. */
   log?: (line: string) => void;
 }
@@ -43,6 +47,22 @@ export interface SimLatency {
   ttftPerCachedTokenMs?: number;
 }
 
+/** What the simulator does for requests naming one model. Unset fields fall back to the global knobs. */
+export interface SimModel {
+  /** Generation speed for this model (tokens per second; 0 = instant). */
+  tokensPerSecond?: number;
+  /** Delay before the first event of each response of this model (ms). */
+  firstTokenMs?: number;
+  /**
+   * Refuse the model: 'not-found' answers 400 `model_not_found` ("The requested model 'X' does not exist.",
+   * param `model`), as the service does for an unknown model; 'no-access' answers 403 `model_not_found`
+   * ("Project ... does not have access to model X"), as it does for a model the key may not use.
+   */
+  refuse?: 'not-found' | 'no-access';
+  /** Refuse requests declaring custom tools: 400 `invalid_request_error` with param `tools`. */
+  refuseCustomTools?: boolean;
+}
+
 /** What the simulator knows about a `response.create` when it picks a reply. */
 export interface SimRequest {
   /** The whole parsed client frame (or HTTP body). */
@@ -55,22 +75,84 @@ export interface SimRequest {
   transport: 'websocket' | 'http';
   /** 1-based index of this create across the simulator's lifetime. */
   index: number;
+  /** The `model` field (the simulator's default model when absent). */
+  model: string;
+  /** Names of the custom tools the request declares (`tools` entries of type `custom`). */
+  customTools: string[];
+  /** `text.format` when it is `json_schema`: the answer must be one JSON document. */
+  jsonSchema: { name: string; schema: Record<string, unknown> } | undefined;
 }
 
 /** A reply: the text to stream, or a richer description. */
-export type SimReply =
-  | string
-  | {
-      text: string;
-      /** End with response.incomplete (reason max_output_tokens) after this text. */
-      incomplete?: boolean;
-      /** Override the default tokens per second for this reply. */
-      tokensPerSecond?: number;
-      /** Delay before the first event of this reply (ms). */
-      firstTokenMs?: number;
-    };
+export type SimReply = string | SimReplyObject;
+
+/**
+ * What one response carries. `toolInput` wins over `json`, which wins over `text`; at least one is needed
+ * (an empty `text` is an empty message).
+ */
+export interface SimReplyObject {
+  /** Message text. */
+  text?: string;
+  /**
+   * A custom tool call's input (e.g. a V4A patch). Streamed as a `custom_tool_call` item (spec 12.2) when the
+   * request declares the tool; sent as message text when it does not (models do that too).
+   */
+  toolInput?: string;
+  /** The tool called; default the tool forced by `tool_choice`, else the first custom tool declared. */
+  toolName?: string;
+  /** A JSON value sent, serialized, as the message text (for `text.format` `json_schema` requests). */
+  json?: unknown;
+  /** End with response.incomplete (reason max_output_tokens) after this text. */
+  incomplete?: boolean;
+  /** Override the default tokens per second for this reply. */
+  tokensPerSecond?: number;
+  /** Delay before the first event of this reply (ms). */
+  firstTokenMs?: number;
+}
 
 export type SimResponder = (request: SimRequest) => SimReply;
+
+/** One finding in Codex's review shape (spec 12.3); `line_range` is 1-based and inclusive. */
+export interface SimFinding {
+  title: string;
+  body: string;
+  confidence_score: number;
+  priority: number;
+  code_location: { absolute_file_path: string; line_range: { start: number; end: number } };
+}
+
+/** A whole review answer (spec 12.3), sent serialized as the message text. */
+export interface SimReview {
+  findings: SimFinding[];
+  overall_correctness: string;
+  overall_explanation: string;
+  overall_confidence_score: number;
+}
+
+/**
+ * Answers a `json_schema` request with a review, or with findings only (the verdict is then derived:
+ * "patch is incorrect" when there are findings), or passes with undefined (the queue and responder follow).
+ */
+export type SimReviewer = (request: SimRequest) => SimReview | SimFinding[] | undefined;
+
+/**
+ * Scripted findings per file (`--review-script`). A key is a path (usually relative); a request whose
+ * input names that file (an absolute path ending in `/<key>`, or the key itself) gets the key's findings,
+ * placed at that absolute path.
+ */
+export interface SimReviewScript {
+  files: Record<string, SimScriptedFinding[]>;
+  overall_explanation?: string;
+}
+
+/** A scripted finding: priority defaults to the title's `[Pn]` (else 1), confidence to 0.8. */
+export interface SimScriptedFinding {
+  title: string;
+  body?: string;
+  priority?: number;
+  confidence_score?: number;
+  line_range: { start: number; end: number };
+}
 
 /**
  * Faults applied to the next matching response (or at once, for connection-level ones).
@@ -155,10 +237,12 @@ export interface SparkSim {
   enqueue(...replies: SimReply[]): void;
   /** Replace the responder used when the queue is empty. */
   setResponder(responder: SimResponder | undefined): void;
+  /** Replace the reviewer that answers `json_schema` requests first (see SimReviewer). */
+  setReviewer(reviewer: SimReviewer | undefined): void;
   /** Arm a fault (see SimFault). Faults apply in the order armed. */
   inject(fault: SimFault): void;
   /** Change timing knobs at run time. */
-  configure(options: Pick<SimOptions, 'tokensPerSecond' | 'firstTokenMs' | 'handshakeDelayMs' | 'connectionLifetimeMs' | 'latency'>): void;
+  configure(options: Pick<SimOptions, 'tokensPerSecond' | 'firstTokenMs' | 'handshakeDelayMs' | 'connectionLifetimeMs' | 'latency' | 'models'>): void;
   /** Resolves when `stats.creates.length` reaches n. */
   waitForCreates(n: number): Promise<void>;
   /** Resolves when `stats.upgradesAccepted` reaches n. */

@@ -1,9 +1,9 @@
 #!/usr/bin/env node
-// The `spark-sim` bin: parses flags, loads an optional reply script, starts the simulator,
-// prints the base URL, and closes it on SIGINT/SIGTERM.
+// The `spark-sim` bin: parses flags, loads an optional reply script and review script, starts the
+// simulator, prints the base URL, and closes it on SIGINT/SIGTERM.
 
 import { readFileSync } from 'node:fs';
-import { startSim, type SimLatency, type SimOptions, type SimReply } from './index.js';
+import { scriptedReviewer, startSim, type SimLatency, type SimModel, type SimOptions, type SimReply, type SimReviewScript } from './index.js';
 
 const USAGE = `Usage: spark-sim [options]
 
@@ -18,7 +18,26 @@ Options:
   --lifetime-ms N         Connection lifetime before websocket_connection_limit_reached (default 3600000)
   --reasoning             Emit a reasoning item before each message
   --obfuscation           Add an obfuscation field to delta events
-  --script FILE.json      {"replies": ["text", {"text": "...", "incomplete": true}, ...]} served in order
+  --script FILE.json      {"replies": ["text", {"text": "...", "incomplete": true}, ...]} served in order;
+                          a reply may be {"toolInput": "*** Begin Patch\\n..."} (streamed as a custom_tool_call
+                          when the request declares a custom tool, else as text; "toolName" picks the tool)
+                          or {"json": {...}} (sent serialized, for text.format json_schema requests)
+  --review-script FILE.json
+                          Findings per file for json_schema (review) requests, before --script replies:
+                          {"files": {"src/stats.ts": [{"title": "[P1] ...", "body": "...",
+                          "line_range": {"start": 3, "end": 4}, "priority": 1, "confidence_score": 0.9}]},
+                          "overall_explanation": "..."}. A request gets the findings of every scripted
+                          file its input names, at the absolute path it names; the verdict follows
+  --model-speed NAME=TPS[,FIRST_TOKEN_MS]
+                          Speed (and first-token delay, ms) of one model, e.g. gpt-5.3-codex=100,800
+                          (repeatable); other models use --tokens-per-second / --first-token-ms
+  --refuse-model NAME     Answer requests for NAME with 400 model_not_found, as for an unknown model
+                          (repeatable)
+  --deny-model NAME       Answer requests for NAME with 403 model_not_found, as for a model the key may
+                          not use (repeatable)
+  --refuse-custom-tools NAME
+                          Refuse requests for model NAME that declare custom tools: 400
+                          invalid_request_error, param "tools" (repeatable)
   --api-key KEY           Accepted bearer token (repeatable; default: any non-empty token)
   --verbose               Diagnostics on stderr
   --help                  Show this help
@@ -44,6 +63,7 @@ class UsageError extends Error {}
 interface CliConfig {
   options: SimOptions;
   script: string | undefined;
+  reviewScript: string | undefined;
   verbose: boolean;
   help: boolean;
 }
@@ -60,7 +80,10 @@ function parseArgs(argv: string[]): CliConfig {
   const options: SimOptions = { port: 8787, host: '127.0.0.1' };
   const apiKeys: string[] = [];
   const latency: SimLatency = {};
+  const models: Record<string, SimModel> = {};
+  const model = (name: string): SimModel => (models[name] ??= {});
   let script: string | undefined;
+  let reviewScript: string | undefined;
   let verbose = false;
   let help = false;
   for (let i = 0; i < argv.length; i++) {
@@ -128,6 +151,27 @@ function parseArgs(argv: string[]): CliConfig {
       case '--script':
         script = stringValue();
         break;
+      case '--review-script':
+        reviewScript = stringValue();
+        break;
+      case '--model-speed': {
+        const raw = stringValue();
+        const m = /^([^=]+)=([^,]+)(?:,(.+))?$/.exec(raw);
+        if (m === null) throw new UsageError(`--model-speed expects NAME=TPS[,FIRST_TOKEN_MS], got '${raw}'`);
+        const knobs = model(m[1]!);
+        knobs.tokensPerSecond = parseNumber(flag, m[2]);
+        if (m[3] !== undefined) knobs.firstTokenMs = parseNumber(flag, m[3]);
+        break;
+      }
+      case '--refuse-model':
+        model(stringValue()).refuse = 'not-found';
+        break;
+      case '--deny-model':
+        model(stringValue()).refuse = 'no-access';
+        break;
+      case '--refuse-custom-tools':
+        model(stringValue()).refuseCustomTools = true;
+        break;
       case '--api-key':
         apiKeys.push(stringValue());
         break;
@@ -140,7 +184,8 @@ function parseArgs(argv: string[]): CliConfig {
   }
   if (apiKeys.length > 0) options.apiKeys = apiKeys;
   if (Object.keys(latency).length > 0) options.latency = latency;
-  return { options, script, verbose, help };
+  if (Object.keys(models).length > 0) options.models = models;
+  return { options, script, reviewScript, verbose, help };
 }
 
 function loadScript(path: string): SimReply[] {
@@ -154,17 +199,43 @@ function loadScript(path: string): SimReply[] {
   if (!Array.isArray(replies)) throw new UsageError(`--script ${path}: expected {"replies": [...]}`);
   return replies.map((reply, index): SimReply => {
     if (typeof reply === 'string') return reply;
-    if (reply && typeof reply === 'object' && typeof (reply as { text?: unknown }).text === 'string') {
-      const r = reply as { text: string; incomplete?: unknown; tokensPerSecond?: unknown; firstTokenMs?: unknown };
+    const r = (reply ?? {}) as { text?: unknown; toolInput?: unknown; toolName?: unknown; json?: unknown; incomplete?: unknown; tokensPerSecond?: unknown; firstTokenMs?: unknown };
+    if (typeof reply === 'object' && (typeof r.text === 'string' || typeof r.toolInput === 'string' || r.json !== undefined)) {
       return {
-        text: r.text,
+        ...(typeof r.text === 'string' ? { text: r.text } : {}),
+        ...(typeof r.toolInput === 'string' ? { toolInput: r.toolInput } : {}),
+        ...(typeof r.toolName === 'string' ? { toolName: r.toolName } : {}),
+        ...(r.json !== undefined ? { json: r.json } : {}),
         ...(r.incomplete === true ? { incomplete: true } : {}),
         ...(typeof r.tokensPerSecond === 'number' ? { tokensPerSecond: r.tokensPerSecond } : {}),
         ...(typeof r.firstTokenMs === 'number' ? { firstTokenMs: r.firstTokenMs } : {}),
       };
     }
-    throw new UsageError(`--script ${path}: replies[${index}] must be a string or {"text": string, ...}`);
+    throw new UsageError(`--script ${path}: replies[${index}] must be a string or an object with "text", "toolInput" or "json"`);
   });
+}
+
+function loadReviewScript(path: string): SimReviewScript {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (error) {
+    throw new UsageError(`--review-script ${path}: ${error instanceof Error ? error.message : String(error)}`);
+  }
+  const files = (parsed as { files?: unknown } | null)?.files;
+  if (files === null || typeof files !== 'object' || Array.isArray(files)) throw new UsageError(`--review-script ${path}: expected {"files": {"<path>": [findings]}}`);
+  for (const [file, findings] of Object.entries(files as Record<string, unknown>)) {
+    if (!Array.isArray(findings)) throw new UsageError(`--review-script ${path}: files[${JSON.stringify(file)}] must be an array of findings`);
+    findings.forEach((f: unknown, i) => {
+      const finding = f as { title?: unknown; line_range?: { start?: unknown; end?: unknown } } | null;
+      const range = finding?.line_range;
+      if (typeof finding?.title !== 'string' || typeof range?.start !== 'number' || typeof range.end !== 'number') {
+        throw new UsageError(`--review-script ${path}: files[${JSON.stringify(file)}][${i}] needs "title" and "line_range": {"start", "end"}`);
+      }
+    });
+  }
+  const explanation = (parsed as { overall_explanation?: unknown }).overall_explanation;
+  return { files: files as SimReviewScript['files'], ...(typeof explanation === 'string' ? { overall_explanation: explanation } : {}) };
 }
 
 async function main(): Promise<void> {
@@ -177,6 +248,7 @@ async function main(): Promise<void> {
       return;
     }
     if (config.script !== undefined) replies = loadScript(config.script);
+    if (config.reviewScript !== undefined) config.options.reviewer = scriptedReviewer(loadReviewScript(config.reviewScript));
   } catch (error) {
     if (error instanceof UsageError) {
       process.stderr.write(`spark-sim: ${error.message}\nRun 'spark-sim --help' for usage.\n`);

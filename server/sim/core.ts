@@ -2,7 +2,7 @@
 // and the timer registry that close() clears. Both transports (WebSocket and HTTP) read from here.
 
 import type { IncomingHttpHeaders } from 'node:http';
-import type { RecordedCreate, SimFault, SimLatency, SimOptions, SimReply, SimResponder, SimStats } from './api.js';
+import type { RecordedCreate, SimFault, SimLatency, SimModel, SimOptions, SimReply, SimResponder, SimReviewer, SimStats } from './api.js';
 import { DEFAULT_HANDSHAKE_ROUND_TRIPS, type LatencyKnobs } from './latency.js';
 
 export type ResponseFault = Exclude<SimFault, { kind: 'upgrade-status' } | { kind: 'connection-limit' } | { kind: 'silence' }>;
@@ -63,6 +63,9 @@ export class SimCore {
   });
   readonly apiKeys: ReadonlySet<string> | undefined;
   responder: SimResponder | undefined;
+  reviewer: SimReviewer | undefined;
+  /** Per-model knobs by model name (SimOptions.models). */
+  private readonly models = new Map<string, SimModel>();
   private readonly replies: SimReply[] = [];
   private readonly responseFaults: ResponseFault[] = [];
   private readonly upgradeFaults: UpgradeFault[] = [];
@@ -86,7 +89,26 @@ export class SimCore {
     if (options.latency !== undefined) this.setLatency(options.latency);
     this.apiKeys = options.apiKeys && options.apiKeys.length > 0 ? new Set(options.apiKeys) : undefined;
     this.responder = options.responder;
+    this.reviewer = options.reviewer;
+    if (options.models !== undefined) this.setModels(options.models);
     this.logSink = options.log;
+  }
+
+  /** Sets the knobs of each named model (validated), replacing what that model had. */
+  setModels(models: Record<string, SimModel>): void {
+    for (const [name, m] of Object.entries(models)) {
+      if (m.refuse !== undefined && m.refuse !== 'not-found' && m.refuse !== 'no-access') {
+        throw new RangeError(`spark-sim: models.${name}.refuse must be 'not-found' or 'no-access', got ${JSON.stringify(m.refuse)}`);
+      }
+      const knobs: SimModel = { ...m };
+      if (m.tokensPerSecond !== undefined) knobs.tokensPerSecond = nonNegative(m.tokensPerSecond, 0, `models.${name}.tokensPerSecond`);
+      if (m.firstTokenMs !== undefined) knobs.firstTokenMs = nonNegative(m.firstTokenMs, 0, `models.${name}.firstTokenMs`);
+      this.models.set(name, knobs);
+    }
+  }
+
+  modelKnobs(model: string): SimModel | undefined {
+    return this.models.get(model);
   }
 
   /** Applies the given latency parameters (validated; absent ones keep their value). */

@@ -12,7 +12,7 @@ export const CONNECTION_LIMIT_MESSAGE =
 
 export type Json = Record<string, unknown>;
 
-export function newId(prefix: 'resp' | 'msg' | 'rs' | 'req' | 'steer'): string {
+export function newId(prefix: 'resp' | 'msg' | 'rs' | 'req' | 'steer' | 'ctc' | 'call'): string {
   return `${prefix}_${randomBytes(24).toString('hex')}`;
 }
 

@@ -4,8 +4,9 @@
 
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { recordHeaders, type SimCore } from './core.js';
-import { countTokens, httpErrorBody, injectedError, newId, previousNotFound, type ErrorSpec, type Json } from './events.js';
+import { DEFAULT_MODEL, countTokens, httpErrorBody, injectedError, newId, previousNotFound, type ErrorSpec, type Json } from './events.js';
 import { makeRequest, resolveReply } from './replies.js';
+import { checkCreate } from './checks.js';
 import { ResponseRun, type RunResult, type RunSink } from './run.js';
 import { DelayLine } from './latency.js';
 
@@ -103,6 +104,13 @@ export async function handleResponsesPost(core: SimCore, req: IncomingMessage, r
       param: 'background',
       type: 'invalid_request_error',
     });
+    return;
+  }
+
+  const model = typeof body['model'] === 'string' ? body['model'] : DEFAULT_MODEL;
+  const refused = checkCreate(body, model, core.modelKnobs(model), new Set());
+  if (refused !== undefined) {
+    fail(refused);
     return;
   }
 

@@ -1,11 +1,12 @@
 // spark-sim entry point: startSim() builds the shared state and the server and returns the
 // SparkSim control surface defined in api.ts (whose types are re-exported from here).
 
-import type { SimFault, SimOptions, SimReply, SimResponder, SparkSim } from './api.js';
+import type { SimFault, SimOptions, SimReply, SimResponder, SimReviewer, SparkSim } from './api.js';
 import { nonNegative, SimCore } from './core.js';
 import { SimServer } from './server.js';
 
 export type * from './api.js';
+export { scriptedReviewer, minimalJson } from './review.js';
 
 export async function startSim(options: SimOptions = {}): Promise<SparkSim> {
   const core = new SimCore(options);
@@ -26,6 +27,9 @@ export async function startSim(options: SimOptions = {}): Promise<SparkSim> {
     setResponder(responder: SimResponder | undefined): void {
       core.responder = responder;
     },
+    setReviewer(reviewer: SimReviewer | undefined): void {
+      core.reviewer = reviewer;
+    },
     inject(fault: SimFault): void {
       if (fault.kind === 'connection-limit') server.connectionLimitNow();
       else if (fault.kind === 'silence') server.silenceNow();
@@ -36,6 +40,7 @@ export async function startSim(options: SimOptions = {}): Promise<SparkSim> {
       if (knobs.firstTokenMs !== undefined) core.knobs.firstTokenMs = nonNegative(knobs.firstTokenMs, 0, 'firstTokenMs');
       if (knobs.handshakeDelayMs !== undefined) core.knobs.handshakeDelayMs = nonNegative(knobs.handshakeDelayMs, 0, 'handshakeDelayMs');
       if (knobs.latency !== undefined) core.setLatency(knobs.latency);
+      if (knobs.models !== undefined) core.setModels(knobs.models);
       if (knobs.connectionLifetimeMs !== undefined) {
         core.knobs.connectionLifetimeMs = nonNegative(knobs.connectionLifetimeMs, 0, 'connectionLifetimeMs');
         server.rescheduleLifetimes();

@@ -17,6 +17,7 @@ import {
   type Json,
 } from './events.js';
 import { makeRequest, resolveReply } from './replies.js';
+import { callIdsOf, checkCreate } from './checks.js';
 import { ResponseRun, type RunResult, type RunSink } from './run.js';
 import { DelayLine } from './latency.js';
 
@@ -36,7 +37,11 @@ interface PendingCreate {
 interface CachedResponse {
   id: string;
   totalTokens: number;
+  /** Tool calls made in this response's conversation (its lineage), which later outputs may answer. */
+  callIds: ReadonlySet<string>;
 }
+
+const NO_CALLS: ReadonlySet<string> = new Set();
 
 interface ActiveRun {
   run: ResponseRun;
@@ -298,6 +303,7 @@ export class SimConnection {
     const previous = body['previous_response_id'];
     let cachedTokens = 0;
     let sameLaneParent = false;
+    let parentCalls = NO_CALLS;
     if (previous !== undefined && previous !== null) {
       if (typeof previous !== 'string') {
         this.sendError(streamId, {
@@ -316,6 +322,15 @@ export class SimConnection {
       }
       cachedTokens = found.entry.totalTokens;
       sameLaneParent = found.lane === lane;
+      parentCalls = found.entry.callIds;
+    }
+
+    const model = typeof body['model'] === 'string' ? body['model'] : DEFAULT_MODEL;
+    const refused = checkCreate(body, model, this.core.modelKnobs(model), parentCalls);
+    if (refused !== undefined) {
+      if (sameLaneParent) this.cache.delete(lane);
+      this.sendError(streamId, refused);
+      return;
     }
 
     const fault = this.core.takeResponseFault(!generate);
@@ -344,7 +359,7 @@ export class SimConnection {
       this.core,
       { id, body, reply, fault, inputTokens, cachedTokens },
       sink,
-      (result) => this.onRunEnd(id, lane, result, sameLaneParent),
+      (result) => this.onRunEnd(id, lane, result, sameLaneParent, new Set([...parentCalls, ...callIdsOf(body['input'])])),
     );
     this.busyLanes.add(lane);
     this.running++;
@@ -352,7 +367,7 @@ export class SimConnection {
     run.start();
   }
 
-  private onRunEnd(id: string, lane: string, result: RunResult, sameLaneParent: boolean): void {
+  private onRunEnd(id: string, lane: string, result: RunResult, sameLaneParent: boolean, calls: Set<string>): void {
     if (this.closed) return;
     this.active.delete(id);
     this.busyLanes.delete(lane);
@@ -360,7 +375,8 @@ export class SimConnection {
     if (result.outcome === 'failed') {
       if (sameLaneParent) this.cache.delete(lane);
     } else {
-      this.cache.set(lane, { id, totalTokens: result.totalTokens });
+      for (const callId of callIdsOf(result.output)) calls.add(callId);
+      this.cache.set(lane, { id, totalTokens: result.totalTokens, callIds: calls });
     }
     this.pump();
   }

@@ -3,6 +3,8 @@
 // Transport-neutral: events go to a RunSink (a WebSocket lane or an SSE/JSON HTTP response).
 // Timeline: [firstTokenMs] created, in_progress, [prefill of the latency model, latency.ts] output
 // items and deltas at tokensPerSecond, terminal event. A warm-up: created, [prefill], completed.
+// The output item is a message, or a `custom_tool_call` whose input streams as
+// `response.custom_tool_call_input.delta`s (spec 12.2) when the reply is a call of a declared tool.
 
 import type { SimCore, ResponseFault } from './core.js';
 import { chunkText, countTokens, makeResponse, makeUsage, newId, obfuscationFor, type Json } from './events.js';
@@ -25,6 +27,8 @@ export interface RunResult {
   response: Json;
   /** input + output tokens: what a continuation of this response reads from the cache. */
   totalTokens: number;
+  /** The output items (also when a sparse terminal event omitted them). */
+  output: Json[];
 }
 
 export interface RunPlan {
@@ -53,6 +57,8 @@ export class ResponseRun {
   private reasoningTokens = 0;
   private msgId = '';
   private msgIndex = 0;
+  /** The tool call being streamed instead of a message, if any. */
+  private call: { callId: string; name: string } | undefined;
   private cutReason: string | undefined;
   private pendingFault: RunPlan['fault'];
   private readonly sparse: boolean;
@@ -132,7 +138,7 @@ export class ResponseRun {
     const usage = makeUsage(this.plan.inputTokens, this.plan.cachedTokens, 0, 0);
     const final = { ...this.response, status: 'completed', completed_at: createdAt, output: [], usage };
     this.emit('response.completed', { response: final });
-    this.end({ outcome: 'completed', response: final, totalTokens: usage.total_tokens });
+    this.end({ outcome: 'completed', response: final, totalTokens: usage.total_tokens, output: [...this.output] });
   }
 
   private begin(): void {
@@ -157,9 +163,20 @@ export class ResponseRun {
     if (!reply || this.stopped) return;
     if (this.core.knobs.reasoning) this.emitReasoning();
 
-    this.msgId = newId('msg');
     this.msgIndex = this.output.length;
-    if (!this.sparse) {
+    if (reply.tool !== undefined) {
+      this.msgId = newId('ctc');
+      this.call = { callId: newId('call'), name: reply.tool.name };
+      if (!this.sparse) {
+        this.emit('response.output_item.added', {
+          output_index: this.msgIndex,
+          item: { id: this.msgId, type: 'custom_tool_call', status: 'in_progress', call_id: this.call.callId, name: this.call.name, input: '' },
+        });
+      }
+    } else {
+      this.msgId = newId('msg');
+    }
+    if (this.call === undefined && !this.sparse) {
       this.emit('response.output_item.added', {
         output_index: this.msgIndex,
         item: { id: this.msgId, type: 'message', status: 'in_progress', role: 'assistant', phase: 'final_answer', content: [] },
@@ -253,9 +270,12 @@ export class ResponseRun {
   }
 
   private emitDelta(piece: string): void {
-    const fields: Json = { item_id: this.msgId, output_index: this.msgIndex, content_index: 0, delta: piece, logprobs: [] };
+    const fields: Json =
+      this.call === undefined
+        ? { item_id: this.msgId, output_index: this.msgIndex, content_index: 0, delta: piece, logprobs: [] }
+        : { item_id: this.msgId, output_index: this.msgIndex, delta: piece };
     if (this.core.knobs.obfuscation) fields['obfuscation'] = obfuscationFor(this.seq);
-    this.emit('response.output_text.delta', fields);
+    this.emit(this.call === undefined ? 'response.output_text.delta' : 'response.custom_tool_call_input.delta', fields);
   }
 
   /** Returns true when the run stops here. */
@@ -305,6 +325,10 @@ export class ResponseRun {
   }
 
   private finish(reason: string | undefined): void {
+    if (this.call !== undefined) {
+      this.finishCall(this.call, reason);
+      return;
+    }
     const text = this.partText();
     const part = { type: 'output_text', text, annotations: [], logprobs: [] };
     if (!this.sparse) {
@@ -330,6 +354,18 @@ export class ResponseRun {
       phase: 'final_answer',
       content: [part],
     };
+    this.endItem(item, reason);
+  }
+
+  private finishCall(call: { callId: string; name: string }, reason: string | undefined): void {
+    const input = this.partText();
+    if (!this.sparse) this.emit('response.custom_tool_call_input.done', { item_id: this.msgId, output_index: this.msgIndex, input });
+    const item = { id: this.msgId, type: 'custom_tool_call', status: reason ? 'incomplete' : 'completed', call_id: call.callId, name: call.name, input };
+    this.endItem(item, reason);
+  }
+
+  /** `output_item.done` for the finished item, then the terminal event. */
+  private endItem(item: Json, reason: string | undefined): void {
     this.emit('response.output_item.done', { output_index: this.msgIndex, item });
     this.output.push(item);
     if (this.sparse) this.emit('responsesapi.websocket_timing', { timing: { total_ms: Date.now() - this.startedAt } });
@@ -345,7 +381,7 @@ export class ResponseRun {
     };
     if (this.sparse) delete final['output'];
     this.emit(reason ? 'response.incomplete' : 'response.completed', { response: final });
-    this.end({ outcome: reason ? 'incomplete' : 'completed', response: final, totalTokens: usage.total_tokens });
+    this.end({ outcome: reason ? 'incomplete' : 'completed', response: final, totalTokens: usage.total_tokens, output: [...this.output] });
   }
 
   private fail(code: string, message: string): void {
@@ -358,7 +394,7 @@ export class ResponseRun {
       usage,
     };
     this.emit('response.failed', { response: final });
-    this.end({ outcome: 'failed', response: final, totalTokens: usage.total_tokens });
+    this.end({ outcome: 'failed', response: final, totalTokens: usage.total_tokens, output: [...this.output] });
   }
 
   private usage() {

@@ -1,12 +1,57 @@
 // The seam between the LSP layer and the model: what a caller may ask of Spark and what it gets.
 // Pure types; the implementation lives in client.ts (pool.ts, connection.ts, transport-http.ts).
 
-/** Scheduling priority: higher runs first when every lane is busy. */
+/**
+ * Scheduling priority: higher runs first when every lane is busy. A request at `Review` or below never
+ * takes the pool's last free lane: it waits until starting it leaves at least one lane free, so
+ * interactive work never waits behind reviews (see pool.ts).
+ */
 export const Priority = {
   Interactive: 10, // completion, inline completion
   Edit: 5, // code action resolve, spark.edit
   Background: 0, // warm-ups
+  Review: -10, // background reviews by a larger model
 } as const;
+
+/** Reasoning effort (`reasoning.effort`). */
+export type ReasoningEffort = 'minimal' | 'low' | 'medium' | 'high';
+
+/**
+ * A freeform custom tool the model is forced to call (spec 12.2), e.g. `apply_patch` with the V4A grammar.
+ * Its input comes back as GenerateResult.toolInput. When the service refuses custom tools for the endpoint
+ * and model, the request is sent again at once without the tool, with `fallbackInstructions` appended to
+ * the instructions, and later requests to that model go without it for the client's life.
+ */
+export interface CustomTool {
+  name: string;
+  description: string;
+  /** Lark grammar of the input (sent as `format: { type: 'grammar', syntax: 'lark', definition }`). */
+  grammar: string;
+  /** Appended to the instructions when the tool is refused (e.g. "answer with the patch as plain text"). */
+  fallbackInstructions: string;
+}
+
+/** Structured output: the message text is one JSON document matching `schema` (spec 12.3, `text.format`). */
+export interface JsonSchemaFormat {
+  type: 'json_schema';
+  name: string;
+  schema: Record<string, unknown>;
+  strict: boolean;
+}
+
+/**
+ * A follow-up to an earlier answer (e.g. "this patch did not apply: ..."), whose `input` is then the new
+ * message only. Over WebSockets it chains from `previous.responseId` with `previous_response_id`, on the
+ * connection (and lane, when free) that produced it, sending `input` as a `custom_tool_call_output` for
+ * `previous.toolCallId`, or as a user message when the answer had no tool call. When the service lost the
+ * parent (`previous_response_not_found`), its connection is gone, or over HTTP, the whole conversation is
+ * sent instead: `previousInput`, the earlier answer (tool call or message), then `input`.
+ */
+export interface Continuation {
+  previous: Pick<GenerateResult, 'responseId' | 'text' | 'toolInput' | 'toolCallId' | 'toolName'>;
+  /** The full user input the earlier request sent (its `input`, or `warm.fullInput`). */
+  previousInput: string;
+}
 
 export interface GenerateRequest {
   /** System-level instructions (sent as `instructions` every time; never chained). */
@@ -26,7 +71,10 @@ export interface GenerateRequest {
   affinity?: string;
   /** Aborting answers at once with SPARK_ERR_CANCELLED; the upstream response is left to finish and discarded. */
   signal?: AbortSignal;
-  /** Called with the full text generated so far, after each delta. Must not throw. */
+  /**
+   * Called with the full text generated so far, after each delta: the message text, or while a custom
+   * tool call streams, its input so far. Must not throw.
+   */
   onText?: (textSoFar: string) => void;
   /**
    * Chain from the warm context of `warm.key` (see SparkClient.warm) when it is ready: the request then runs
@@ -37,6 +85,16 @@ export interface GenerateRequest {
   warm?: { key: string; fullInput: string };
   /** `prompt_cache_key` to send (stable per document, so the provider's prompt cache keeps hitting). */
   promptCacheKey?: string;
+  /** The model for this request (e.g. a review model); default SparkClientOptions.model. Never chains a warm context of another model. */
+  model?: string;
+  /** `reasoning.effort` for this request; default SparkClientOptions.reasoningEffort. */
+  reasoningEffort?: ReasoningEffort;
+  /** Declare this freeform custom tool and force it with `tool_choice` (see CustomTool). */
+  customTool?: CustomTool;
+  /** `text.format`; default `{ type: 'text' }`. */
+  textFormat?: JsonSchemaFormat;
+  /** Continue from an earlier answer (see Continuation); `warm` is then ignored. */
+  continueFrom?: Continuation;
 }
 
 export interface WarmRequest {
@@ -58,8 +116,14 @@ export interface Usage {
 }
 
 export interface GenerateResult {
-  /** The concatenated output text of the message item(s). */
+  /** The concatenated output text of the message item(s); '' when the model only called a tool. */
   text: string;
+  /** Input of the model's first custom tool call (e.g. the patch), when it made one. */
+  toolInput?: string;
+  /** `call_id` of that tool call (to answer it through `continueFrom`), when the service gave one. */
+  toolCallId?: string;
+  /** Name of the tool it called. */
+  toolName?: string;
   /** `incomplete` when the answer was cut short (e.g. max_output_tokens). */
   status: 'completed' | 'incomplete';
   responseId: string;
@@ -90,7 +154,7 @@ export interface SparkClientOptions {
    */
   deadlineGraceMs?: number | undefined;
   /** Optional `reasoning.effort`; omitted when undefined. */
-  reasoningEffort?: 'minimal' | 'low' | 'medium' | 'high' | undefined;
+  reasoningEffort?: ReasoningEffort | undefined;
   /** Diagnostics sink; the API key must never reach it. */
   log?: (level: 'error' | 'warn' | 'info' | 'debug', message: string) => void;
 }

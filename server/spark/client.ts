@@ -8,12 +8,15 @@
 // A request with `warm` forks from its key's warm context when the pool finds it ready (only `input` is
 // sent); a retry after a chained attempt never chains again and sends `warm.fullInput` (a chain fallback
 // when the service lost the context). Unchained attempts of such a request always send `fullInput`.
+// A request with `continueFrom` chains from its parent the same way (never from a warm context); its
+// unchained attempts send the whole conversation. A request whose custom tool the service refuses is
+// sent again at once without it (not counted as the retry), and the refusal is remembered per model.
 
 import type { GenerateRequest, GenerateResult, SparkClient, SparkClientOptions, SparkStatus, WarmRequest } from './api.js';
 import { SparkError, SparkErrorCode } from './errors.js';
 import { SparkPool, type AttemptSink } from './pool.js';
 import type { SparkConnection } from './connection.js';
-import type { ResponseOutcome } from './response-stream.js';
+import { isToolRefusal, refineModelRefusal, type ResponseOutcome } from './response-stream.js';
 
 /** Default time a response may run past its deadline before its socket is dropped (ms). */
 export const DEFAULT_DEADLINE_GRACE_MS = 5_000;
@@ -87,12 +90,17 @@ export function createSparkClient(options: SparkClientOptions): SparkClient {
       });
 
   const reasoning = options.reasoningEffort === undefined ? undefined : { effort: options.reasoningEffort };
+  /** Models whose endpoint refused custom tools: later requests to them go without the tool. */
+  const toolRefused = new Set<string>();
+  const modelOf = (req: GenerateRequest): string => req.model ?? options.model;
 
   class Call {
     settled = false;
     retried = false;
     /** Set after a chained attempt failed: further attempts send the full input. */
     noChain = false;
+    /** The custom tool is not sent (the service refused it): the fallback instructions are. */
+    toolDropped: boolean;
     readonly ctrl = new AbortController();
     private timer: NodeJS.Timeout | undefined;
     private hold: NodeJS.Timeout | undefined;
@@ -104,6 +112,7 @@ export function createSparkClient(options: SparkClientOptions): SparkClient {
       private readonly reject: (e: SparkError) => void,
     ) {
       calls.add(this);
+      this.toolDropped = req.customTool !== undefined && toolRefused.has(modelOf(req));
       this.timer = setTimeout(
         () => this.fail(new SparkError(SparkErrorCode.Timeout, `no complete answer within the deadline (${new Date(req.deadline).toISOString()})`)),
         Math.max(0, req.deadline - Date.now()),
@@ -158,8 +167,16 @@ export function createSparkClient(options: SparkClientOptions): SparkClient {
           }
         },
         onDone: (outcome, transport) => call.succeed(outcome, transport),
-        onError: (error, retryable, failedOn, chained) => {
+        onError: (raw, retryable, failedOn, chained) => {
           if (call.settled) return;
+          const error = refineModelRefusal(raw, modelOf(call.req));
+          if (call.req.customTool !== undefined && !call.toolDropped && isToolRefusal(error) && Date.now() < call.req.deadline && !closed) {
+            call.toolDropped = true;
+            toolRefused.add(modelOf(call.req));
+            log('warn', `spark client: the endpoint refused the custom tool ${call.req.customTool.name} for ${modelOf(call.req)}; asking for plain text from now on (${error.message})`);
+            call.attempt(undefined);
+            return;
+          }
           if (retryable && !call.retried && Date.now() < call.req.deadline && !closed) {
             call.retried = true;
             if (chained) {
@@ -180,9 +197,10 @@ export function createSparkClient(options: SparkClientOptions): SparkClient {
         avoid,
         signal: this.ctrl.signal,
         sink,
-        warmKey: this.noChain ? undefined : this.req.warm?.key,
-        wsFrame: (streamId, previousResponseId) => wsFrame(this.req, streamId, previousResponseId),
-        httpBody: () => httpBody(this.req),
+        warmKey: this.noChain || this.req.continueFrom !== undefined || modelOf(this.req) !== options.model ? undefined : this.req.warm?.key,
+        continueFrom: this.noChain ? undefined : this.req.continueFrom?.previous.responseId,
+        wsFrame: (streamId, previousResponseId) => wsFrame(this, streamId, previousResponseId),
+        httpBody: () => httpBody(this),
       });
     }
   }
@@ -192,20 +210,49 @@ export function createSparkClient(options: SparkClientOptions): SparkClient {
   const fullText = (req: GenerateRequest): string => req.warm?.fullInput ?? req.input;
   const cacheKey = (key: string | undefined) => (key === undefined ? {} : { prompt_cache_key: key });
 
-  function wsFrame(req: GenerateRequest, streamId: string, previousResponseId: string | undefined): string {
-    return JSON.stringify({
-      type: 'response.create',
-      model: options.model,
+  /** The input items: only what is new when chained; else the full input, or a follow-up's whole conversation. */
+  function inputOf(req: GenerateRequest, chained: boolean): unknown[] {
+    const follow = req.continueFrom;
+    if (follow === undefined) return userMessage(chained ? req.input : fullText(req));
+    const prev = follow.previous;
+    const toolName = prev.toolName ?? req.customTool?.name;
+    const asTool = prev.toolCallId !== undefined && toolName !== undefined;
+    const answer = asTool
+      ? { type: 'custom_tool_call_output', call_id: prev.toolCallId, output: req.input }
+      : userMessage(req.input)[0];
+    if (chained) return [answer];
+    const said = asTool
+      ? { type: 'custom_tool_call', call_id: prev.toolCallId, name: toolName, input: prev.toolInput ?? '' }
+      : { type: 'message', role: 'assistant', content: [{ type: 'output_text', text: prev.toolInput ?? prev.text }] };
+    return [...userMessage(follow.previousInput), said, answer];
+  }
+
+  /** The create body both transports share: model, instructions, input, tool, formats. */
+  function createBody(call: Call, previousResponseId: string | undefined): Record<string, unknown> {
+    const req = call.req;
+    const tool = req.customTool;
+    const effort = req.reasoningEffort ?? options.reasoningEffort;
+    return {
+      model: modelOf(req),
       store: false,
-      stream_id: streamId,
       ...(previousResponseId === undefined ? {} : { previous_response_id: previousResponseId }),
-      instructions: req.instructions,
-      input: userMessage(previousResponseId === undefined ? fullText(req) : req.input),
+      instructions: tool !== undefined && call.toolDropped ? `${req.instructions}\n\n${tool.fallbackInstructions}` : req.instructions,
+      input: inputOf(req, previousResponseId !== undefined),
+      ...(tool === undefined || call.toolDropped
+        ? {}
+        : {
+            tools: [{ type: 'custom', name: tool.name, description: tool.description, format: { type: 'grammar', syntax: 'lark', definition: tool.grammar } }],
+            tool_choice: { type: 'custom', name: tool.name },
+          }),
       max_output_tokens: req.maxOutputTokens,
-      ...(reasoning === undefined ? {} : { reasoning }),
-      text: { format: { type: 'text' } },
+      ...(effort === undefined ? {} : { reasoning: { effort } }),
+      text: { format: req.textFormat ?? { type: 'text' } },
       ...cacheKey(req.promptCacheKey),
-    });
+    };
+  }
+
+  function wsFrame(call: Call, streamId: string, previousResponseId: string | undefined): string {
+    return JSON.stringify({ type: 'response.create', stream_id: streamId, ...createBody(call, previousResponseId) });
   }
 
   /** A fresh conversation on the key's context lane (no previous_response_id): the new context replaces the old. */
@@ -223,18 +270,8 @@ export function createSparkClient(options: SparkClientOptions): SparkClient {
     });
   }
 
-  function httpBody(req: GenerateRequest): Record<string, unknown> {
-    return {
-      model: options.model,
-      store: false,
-      stream: true,
-      instructions: req.instructions,
-      input: userMessage(fullText(req)),
-      max_output_tokens: req.maxOutputTokens,
-      ...(reasoning === undefined ? {} : { reasoning }),
-      text: { format: { type: 'text' } },
-      ...cacheKey(req.promptCacheKey),
-    };
+  function httpBody(call: Call): Record<string, unknown> {
+    return { ...createBody(call, undefined), stream: true };
   }
 
   return {

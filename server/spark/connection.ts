@@ -164,12 +164,14 @@ export class SparkConnection {
   }
 
   /**
-   * Sends a request on a free lane. `frame(streamId)` builds the `response.create` text.
-   * Returns a promise that resolves when the lane is free again, or undefined if no lane is free.
+   * Sends a request on a free lane (`preferLane` when it is free). `frame(streamId)` builds the
+   * `response.create` text. Returns a promise that resolves when the lane is free again, or undefined if
+   * no lane is free.
    */
-  start(frame: (streamId: string) => string, sink: LaneSink, deadline: number): Promise<void> | undefined {
+  start(frame: (streamId: string) => string, sink: LaneSink, deadline: number, preferLane?: string): Promise<void> | undefined {
     if (!this.accepting) return undefined;
-    const lane = this.lanes.find((l) => l.sink === undefined);
+    const preferred = preferLane === undefined ? undefined : this.byName.get(preferLane);
+    const lane = preferred?.sink === undefined && preferred !== undefined ? preferred : this.lanes.find((l) => l.sink === undefined);
     if (lane === undefined) return undefined;
     const released = new Promise<void>((resolve) => {
       lane.release = resolve;

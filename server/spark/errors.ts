@@ -51,6 +51,8 @@ export interface SparkErrorDetails {
   status?: number;
   /** The upstream's own error code (e.g. `previous_response_not_found`). */
   upstreamCode?: string;
+  /** The request field the upstream blamed (`error.param`, e.g. `tools`), when it named one. */
+  param?: string;
   /** For rate limits: how long to wait before retrying, in milliseconds. */
   retryAfterMs?: number;
   cause?: unknown;
@@ -60,6 +62,7 @@ export class SparkError extends Error {
   readonly code: SparkErrorCode;
   readonly status: number | undefined;
   readonly upstreamCode: string | undefined;
+  readonly param: string | undefined;
   readonly retryAfterMs: number | undefined;
 
   constructor(code: SparkErrorCode, message: string, details: SparkErrorDetails = {}) {
@@ -68,6 +71,7 @@ export class SparkError extends Error {
     this.code = code;
     this.status = details.status;
     this.upstreamCode = details.upstreamCode;
+    this.param = details.param;
     this.retryAfterMs = details.retryAfterMs;
   }
 }

@@ -20,12 +20,16 @@ export const ContentPartSchema = z.object({
 });
 export type ContentPart = z.infer<typeof ContentPartSchema>;
 
+/** A message item (`content`), or a `custom_tool_call` item (`call_id`, `name`, `input`); other types pass. */
 export const OutputItemSchema = z.object({
   type: z.string(),
   id: z.string().optional(),
   status: z.string().nullish(),
   role: z.string().optional(),
   content: z.array(ContentPartSchema).nullish(),
+  call_id: z.string().optional(),
+  name: z.string().optional(),
+  input: z.string().optional(),
 });
 export type OutputItem = z.infer<typeof OutputItemSchema>;
 
@@ -100,6 +104,23 @@ export const OutputTextDoneSchema = z.object({
   text: z.string(),
 });
 
+/** Input of a freeform custom tool call (spec 12.2), streamed like text. */
+export const CustomToolCallInputDeltaSchema = z.object({
+  type: z.literal('response.custom_tool_call_input.delta'),
+  ...common,
+  item_id: z.string().optional(),
+  output_index: z.number().optional(),
+  delta: z.string(),
+});
+
+export const CustomToolCallInputDoneSchema = z.object({
+  type: z.literal('response.custom_tool_call_input.done'),
+  ...common,
+  item_id: z.string().optional(),
+  output_index: z.number().optional(),
+  input: z.string(),
+});
+
 /**
  * Both error shapes of spec §5: request-scoped `{status, error:{type,code,message,param,headers?}}`
  * and the flat mid-stream `{code, message, param}`. `headers` may sit inside `error` or at top level.
@@ -138,6 +159,8 @@ export type ContentPartAddedEvent = z.infer<typeof ContentPartAddedSchema>;
 export type ContentPartDoneEvent = z.infer<typeof ContentPartDoneSchema>;
 export type OutputTextDeltaEvent = z.infer<typeof OutputTextDeltaSchema>;
 export type OutputTextDoneEvent = z.infer<typeof OutputTextDoneSchema>;
+export type CustomToolCallInputDeltaEvent = z.infer<typeof CustomToolCallInputDeltaSchema>;
+export type CustomToolCallInputDoneEvent = z.infer<typeof CustomToolCallInputDoneSchema>;
 export type ErrorEvent = z.infer<typeof ErrorEventSchema>;
 export type KeepaliveEvent = z.infer<typeof KeepaliveSchema>;
 
@@ -154,6 +177,8 @@ export type ServerEvent =
   | ContentPartDoneEvent
   | OutputTextDeltaEvent
   | OutputTextDoneEvent
+  | CustomToolCallInputDeltaEvent
+  | CustomToolCallInputDoneEvent
   | ErrorEvent
   | KeepaliveEvent;
 
@@ -175,6 +200,8 @@ const schemas = new Map<string, z.ZodType<ServerEvent>>([
   ['response.content_part.added', ContentPartAddedSchema],
   ['response.content_part.done', ContentPartDoneSchema],
   ['response.output_text.done', OutputTextDoneSchema],
+  ['response.custom_tool_call_input.delta', CustomToolCallInputDeltaSchema],
+  ['response.custom_tool_call_input.done', CustomToolCallInputDoneSchema],
   ['error', ErrorEventSchema],
   ['keepalive', KeepaliveSchema],
 ]);

@@ -21,9 +21,15 @@
 //   Warm-ups bypass the p-queue and never occupy a work lane, so the capacity invariant above holds
 //   unchanged and a warm-up never delays a completion (Background priority by construction). A job
 //   with a ready warm key runs on a free work lane of the connection holding the key (before affinity).
+// - Reviews (priority <= Priority.Review) wait outside the p-queue and enter it only when nothing else
+//   is queued and starting them leaves at least REVIEW_RESERVED_LANES lanes free, so a review never
+//   takes the last free lane and interactive work never queues behind one. (With a single lane in the
+//   whole pool a review starts only when the pool is idle.)
+// - A follow-up (`continueFrom`) runs on the connection that produced its parent, on the parent's lane
+//   when free, while that connection takes work and has a free lane; otherwise it is sent unchained.
 
 import PQueue from 'p-queue';
-import type { SparkClientOptions, SparkStats, SparkStatus, WarmRequest } from './api.js';
+import { Priority, type SparkClientOptions, type SparkStats, type SparkStatus, type WarmRequest } from './api.js';
 import { SparkError, SparkErrorCode } from './errors.js';
 import { SparkConnection, type ConnectionHooks, type LaneSink, type UpgradeFailure } from './connection.js';
 import { httpGenerate, responsesUrl } from './transport-http.js';
@@ -52,7 +58,9 @@ export interface PoolJob {
   avoid: SparkConnection | undefined;
   /** Chain from this key's warm context when it is ready (see warm.ts); undefined: never chain. */
   warmKey: string | undefined;
-  /** `previousResponseId` is set when the request forks from a warm context (send only the new input). */
+  /** Chain from this earlier response, on the connection (and lane) that produced it, when that is still possible. */
+  continueFrom?: string | undefined;
+  /** `previousResponseId` is set when the request chains (warm context or continueFrom): send only the new input. */
   wsFrame(streamId: string, previousResponseId: string | undefined): string;
   httpBody(): Record<string, unknown>;
   /** Aborted when the caller no longer wants the answer: leaves the queue, aborts an HTTP request. */
@@ -96,6 +104,10 @@ const BACKOFF_BASE_MS = 250;
 const BACKOFF_CAP_MS = 30_000;
 const FAILURES_BEFORE_FALLBACK = 3;
 const AFFINITY_LIMIT = 1024;
+/** Lanes a review never takes: starting one must leave at least this many free for interactive work. */
+export const REVIEW_RESERVED_LANES = 1;
+/** Recent responses remembered for follow-ups (responseId -> connection and lane). */
+const RECENT_LIMIT = 256;
 
 export function websocketUrl(baseUrl: string): string {
   const url = new URL(responsesUrl(baseUrl));
@@ -119,6 +131,10 @@ export class SparkPool {
   private readonly waiting = new Set<QueueEntry>();
   private readonly affinity = new Map<string, SparkConnection>();
   private readonly laneWaiters: (() => void)[] = [];
+  /** Reviews waiting to enter the p-queue, oldest first (see the invariants). */
+  private readonly reviews: QueueEntry[] = [];
+  /** Where recent responses ran, for follow-ups: responseId -> connection and lane. */
+  private readonly recent = new Map<string, { conn: SparkConnection; lane: string }>();
   private readonly httpSlots: number;
   private readonly wsUrl: string;
   /** Which transport new requests use. */
@@ -146,6 +162,7 @@ export class SparkPool {
       maxInFlight: Math.max(1, SERVICE_IN_FLIGHT - o.lanesPerConnection),
       log: o.log,
     });
+    this.queue.on('next', () => this.admitReviews());
     this.wsUrl = websocketUrl(o.baseUrl);
     this.mode = o.transport === 'http' ? 'http' : 'websocket';
     this.wsWanted = o.transport !== 'http';
@@ -187,14 +204,44 @@ export class SparkPool {
       onAbort: () => {
         if (!entry.started) {
           this.waiting.delete(entry);
+          const review = this.reviews.indexOf(entry);
+          if (review !== -1) this.reviews.splice(review, 1);
           entry.ctrl.abort();
         }
       },
     };
     this.waiting.add(entry);
     job.signal.addEventListener('abort', entry.onAbort, { once: true });
-    this.queue.add(() => this.run(entry), { priority: job.priority, signal: entry.ctrl.signal }).catch(() => undefined);
+    if (job.priority <= Priority.Review) {
+      this.reviews.push(entry);
+      this.admitReviews();
+    } else {
+      this.enqueue(entry);
+    }
     if (job.signal.aborted) entry.onAbort();
+  }
+
+  private enqueue(entry: QueueEntry): void {
+    this.queue.add(() => this.run(entry), { priority: entry.job.priority, signal: entry.ctrl.signal }).catch(() => undefined);
+  }
+
+  /** Moves waiting reviews into the p-queue while that leaves REVIEW_RESERVED_LANES free (`all`: closing, no more interactive work). */
+  private admitReviews(all = false): void {
+    while (this.reviews.length > 0) {
+      const entry = this.reviews[0]!;
+      if (!this.waiting.has(entry)) {
+        this.reviews.shift();
+        continue;
+      }
+      if (!all) {
+        if (this.queue.isPaused || this.queue.size > 0) return;
+        const free = this.queue.concurrency - this.queue.pending;
+        const roomy = this.queue.concurrency > REVIEW_RESERVED_LANES ? free > REVIEW_RESERVED_LANES : this.queue.pending === 0;
+        if (!roomy) return;
+      }
+      this.reviews.shift();
+      this.enqueue(entry);
+    }
   }
 
   private async run(entry: QueueEntry): Promise<void> {
@@ -206,11 +253,18 @@ export class SparkPool {
     for (;;) {
       if (this.mode === 'http') return this.runHttp(job);
       const chain = job.warmKey === undefined ? undefined : this.warmContexts.chainFor(job.warmKey, job.avoid);
-      const conn = chain?.conn ?? this.pick(job);
+      const follow = chain === undefined ? this.followUp(job) : undefined;
+      const conn = chain?.conn ?? follow?.conn ?? this.pick(job);
       if (conn !== undefined) {
         const started = chain?.forkSent();
-        const sink = this.laneSink(job, conn, chain, started);
-        const released = conn.start((id) => job.wsFrame(id, chain?.previousResponseId), sink, job.deadline);
+        const lane = { name: '' };
+        const previousResponseId = chain?.previousResponseId ?? follow?.previousResponseId;
+        const sink = this.laneSink(job, conn, chain, started, previousResponseId !== undefined, lane);
+        const frame = (id: string): string => {
+          lane.name = id;
+          return job.wsFrame(id, previousResponseId);
+        };
+        const released = conn.start(frame, sink, job.deadline, follow?.lane);
         if (released !== undefined) {
           if (chain !== undefined) this.counters.chained++;
           if (job.affinity !== undefined) this.remember(job.affinity, conn);
@@ -225,7 +279,14 @@ export class SparkPool {
     }
   }
 
-  private laneSink(job: PoolJob, conn: SparkConnection, chain: Chain | undefined, started: (() => void) | undefined): LaneSink {
+  private laneSink(
+    job: PoolJob,
+    conn: SparkConnection,
+    chain: Chain | undefined,
+    started: (() => void) | undefined,
+    chained: boolean,
+    lane: { name: string },
+  ): LaneSink {
     const warmKey = job.warmKey;
     return {
       get settled() {
@@ -235,6 +296,7 @@ export class SparkPool {
       onText: (t) => job.sink.onText(t),
       onDone: (outcome) => {
         started?.();
+        this.rememberResponse(outcome.responseId, conn, lane.name);
         job.sink.onDone(outcome, 'websocket');
       },
       onError: (error, retryable) => {
@@ -242,9 +304,26 @@ export class SparkPool {
         if (chain !== undefined && warmKey !== undefined && error.upstreamCode === 'previous_response_not_found') {
           this.warmContexts.invalidate(warmKey, chain.previousResponseId);
         }
-        job.sink.onError(error, retryable, conn, chain !== undefined);
+        job.sink.onError(error, retryable, conn, chained);
       },
     };
+  }
+
+  /** Where a follow-up can chain from its parent: the parent's connection, while it takes work and has a free lane. */
+  private followUp(job: PoolJob): { conn: SparkConnection; lane: string; previousResponseId: string } | undefined {
+    if (job.continueFrom === undefined) return undefined;
+    const where = this.recent.get(job.continueFrom);
+    if (where === undefined || !where.conn.accepting || where.conn.freeLanes === 0 || where.conn === job.avoid) return undefined;
+    return { conn: where.conn, lane: where.lane, previousResponseId: job.continueFrom };
+  }
+
+  private rememberResponse(responseId: string, conn: SparkConnection, lane: string): void {
+    if (lane === '' || !conn.accepting) return;
+    this.recent.set(responseId, { conn, lane });
+    if (this.recent.size > RECENT_LIMIT) {
+      const oldest = this.recent.keys().next();
+      if (!oldest.done) this.recent.delete(oldest.value);
+    }
   }
 
   /** A chained request fell back to its full input (counted in stats). */
@@ -341,6 +420,7 @@ export class SparkPool {
     this.queue.start();
     const waiters = this.laneWaiters.splice(0);
     for (const wake of waiters) wake();
+    this.admitReviews();
   }
 
   // ---- connections -----------------------------------------------------------------------------
@@ -432,6 +512,7 @@ export class SparkPool {
     if (rt !== undefined) clearTimeout(rt);
     this.rotateTimers.delete(conn);
     for (const [key, c] of this.affinity) if (c === conn) this.affinity.delete(key);
+    for (const [id, where] of this.recent) if (where.conn === conn) this.recent.delete(id);
     this.warmContexts.dropConnection(conn);
     this.recompute();
     if (slot === undefined) return this.checkDrained();
@@ -539,6 +620,7 @@ export class SparkPool {
     this.markReady();
     this.recompute();
     const err = this.authFailed;
+    this.reviews.length = 0;
     for (const entry of [...this.waiting]) {
       this.waiting.delete(entry);
       entry.ctrl.abort();
@@ -577,7 +659,7 @@ export class SparkPool {
       upgradesSucceeded: this.counters.upgradesSucceeded,
       openSockets: open,
       inFlight: busy + this.httpInFlight,
-      queued: this.queue.size,
+      queued: this.queue.size + this.reviews.length,
       httpRequests: this.counters.httpRequests,
       warmContexts: this.warmContexts.readyCount,
       chained: this.counters.chained,
@@ -593,7 +675,12 @@ export class SparkPool {
     if (this.closing || this.destroyed) return this.closedPromise();
     this.closing = true;
     const drained = this.closedPromise();
-    await this.queue.onIdle();
+    // A review may enter the queue as it goes idle: wait until nothing is queued, running or waiting.
+    for (;;) {
+      await this.queue.onIdle();
+      if (this.reviews.length === 0 && this.queue.size === 0 && this.queue.pending === 0) break;
+      this.admitReviews(true);
+    }
     this.shutdown(false);
     this.checkDrained();
     return drained;
@@ -616,6 +703,7 @@ export class SparkPool {
     this.warmContexts.clear();
     for (const entry of this.waiting) entry.ctrl.abort();
     this.waiting.clear();
+    this.reviews.length = 0;
     this.shutdown(true);
     this.markReady();
     this.closedPromise();

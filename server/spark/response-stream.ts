@@ -4,6 +4,8 @@
 // Invariant: one ResponseAccumulator per response; after it returns `done` or `error`, it is discarded.
 // Text: the terminal `response.output` is authoritative when it holds a message; otherwise the
 // concatenated `output_text.delta`s; otherwise `output_text.done` / `output_item.done` texts (sparse streams).
+// Tool input (the first `custom_tool_call`), by the same precedence: the terminal `output`'s item, the
+// `output_item.done` item, `custom_tool_call_input.done`, then the concatenated input deltas.
 
 import type { GenerateResult, Usage } from './api.js';
 import { SparkError, SparkErrorCode } from './errors.js';
@@ -27,9 +29,22 @@ export class ResponseAccumulator {
   private sawDelta = false;
   private textDone: string[] = [];
   private itemDone: string[] = [];
+  /** The first custom tool call: its item id (once known), input from deltas, and the authoritative facts. */
+  private tool: { itemId: string | undefined; deltas: string; inputDone: string | undefined; item: ToolCall | undefined } | undefined;
 
   feed(event: ServerEvent): Step {
     switch (event.type) {
+      case 'response.custom_tool_call_input.delta': {
+        const tool = this.toolFor(event.item_id);
+        if (tool === undefined) return undefined;
+        tool.deltas += event.delta;
+        return { kind: 'text', text: tool.deltas };
+      }
+      case 'response.custom_tool_call_input.done': {
+        const tool = this.toolFor(event.item_id);
+        if (tool !== undefined) tool.inputDone = event.input;
+        return undefined;
+      }
       case 'response.output_text.delta':
         this.sawDelta = true;
         this.text += event.delta;
@@ -45,6 +60,7 @@ export class ResponseAccumulator {
         return undefined;
       case 'response.output_item.added':
         if (event.item.id !== undefined) this.itemIds.add(event.item.id);
+        if (event.item.type === 'custom_tool_call') this.toolFor(event.item.id);
         return undefined;
       case 'response.content_part.added':
         this.itemIds.add(event.item_id);
@@ -52,6 +68,11 @@ export class ResponseAccumulator {
       case 'response.output_item.done': {
         const text = messageText([event.item]);
         if (text !== undefined) this.itemDone.push(text);
+        const call = toolCallOf([event.item]);
+        if (call !== undefined) {
+          const tool = this.toolFor(event.item.id);
+          if (tool !== undefined) tool.item = call;
+        }
         return undefined;
       }
       case 'response.completed':
@@ -82,8 +103,41 @@ export class ResponseAccumulator {
     else if (this.sawDelta) text = this.text;
     else if (this.textDone.length > 0) text = this.textDone.join('');
     else text = this.itemDone.join('');
-    return { text, status, responseId: response.id, usage: usageOf(response) };
+    const outcome: ResponseOutcome = { text, status, responseId: response.id, usage: usageOf(response) };
+    const call = (response.output ? toolCallOf(response.output) : undefined) ?? this.tool?.item;
+    const input = call?.input ?? this.tool?.inputDone ?? (this.tool?.deltas || undefined);
+    if (input !== undefined) outcome.toolInput = input;
+    if (call?.callId !== undefined) outcome.toolCallId = call.callId;
+    if (call?.name !== undefined) outcome.toolName = call.name;
+    return outcome;
   }
+
+  /**
+   * The state of the first custom tool call; events of a later one (another item id) are ignored.
+   * An event without an item id belongs to the first call (sparse streams).
+   */
+  private toolFor(itemId: string | undefined): NonNullable<ResponseAccumulator['tool']> | undefined {
+    if (this.tool === undefined) {
+      this.tool = { itemId, deltas: '', inputDone: undefined, item: undefined };
+      return this.tool;
+    }
+    if (itemId !== undefined && this.tool.itemId === undefined) this.tool.itemId = itemId;
+    return itemId === undefined || this.tool.itemId === itemId ? this.tool : undefined;
+  }
+}
+
+interface ToolCall {
+  callId: string | undefined;
+  name: string | undefined;
+  input: string | undefined;
+}
+
+/** The first `custom_tool_call` item, if any. */
+function toolCallOf(items: readonly OutputItem[]): ToolCall | undefined {
+  for (const item of items) {
+    if (item.type === 'custom_tool_call') return { callId: item.call_id, name: item.name, input: item.input };
+  }
+  return undefined;
 }
 
 /** Concatenated `output_text` of the message items, or undefined when there is no message item. */
@@ -127,14 +181,16 @@ export function retryAfterMs(headers: Record<string, string | number> | Headers 
   return Number.isNaN(date) ? undefined : Math.max(0, date - Date.now());
 }
 
-/** Maps an HTTP-equivalent status and upstream code to a SparkError. */
+/** Maps an HTTP-equivalent status and upstream code to a SparkError. `param`: the field the upstream blamed. */
 export function upstreamError(
   status: number | undefined,
   code: string | undefined,
   message: string,
   headers?: Record<string, string | number> | Headers | null,
+  param?: string,
 ): SparkError {
-  const details = { status, upstreamCode: code };
+  const details = { status, upstreamCode: code, ...(param === undefined ? {} : { param }) };
+  if (code === 'model_not_found') return new SparkError(SparkErrorCode.ModelRefused, message, details);
   if (status === 401 || status === 403) return new SparkError(SparkErrorCode.Auth, message, details);
   if (status === 429 || code === 'rate_limit_exceeded') {
     return new SparkError(SparkErrorCode.RateLimited, message, { ...details, retryAfterMs: retryAfterMs(headers) });
@@ -150,8 +206,35 @@ function errorStep(event: ErrorEvent): Step {
   const code = event.error?.code ?? event.code ?? undefined;
   const text = event.error?.message ?? event.message ?? 'no message';
   const message = `upstream error${status === undefined ? '' : ` ${status}`}${code === undefined ? '' : ` ${code}`}: ${text}`;
-  const error = upstreamError(status, code, message, event.error?.headers ?? event.headers);
+  const param = event.error?.param ?? event.param ?? undefined;
+  const error = upstreamError(status, code, message, event.error?.headers ?? event.headers, param);
   return { kind: 'error', error, retryable: code !== undefined && RETRYABLE_CODES.has(code) };
+}
+
+/**
+ * The service refused `model` for this key: `model_not_found` (any status), or a request-level 403 whose
+ * message names the model. Returns the error as SPARK_ERR_MODEL_REFUSED with a message naming the model;
+ * any other error unchanged.
+ */
+export function refineModelRefusal(error: SparkError, model: string): SparkError {
+  const refused = error.code === SparkErrorCode.ModelRefused || (error.code === SparkErrorCode.Auth && error.status === 403 && error.message.includes(model));
+  if (!refused) return error;
+  if (error.code === SparkErrorCode.ModelRefused && error.message.startsWith('the endpoint refused the model')) return error;
+  return new SparkError(SparkErrorCode.ModelRefused, `the endpoint refused the model '${model}': ${error.message}`, {
+    ...(error.status === undefined ? {} : { status: error.status }),
+    ...(error.upstreamCode === undefined ? {} : { upstreamCode: error.upstreamCode }),
+    ...(error.param === undefined ? {} : { param: error.param }),
+    cause: error,
+  });
+}
+
+/** The service refused the request's custom tool (a 400 whose param or message names tools, tool_choice, custom or grammar). */
+export function isToolRefusal(error: SparkError): boolean {
+  if (error.code !== SparkErrorCode.Upstream) return false;
+  if (error.status !== undefined && error.status !== 400 && error.status !== 422) return false;
+  if (error.param !== undefined && /^(tools|tool_choice)\b/.test(error.param)) return true;
+  if (error.status === undefined) return false;
+  return /\b(tools?|tool_choice|custom|grammar)\b/i.test(error.message.replace(/^upstream error[^:]*: /, ''));
 }
 
 /** The error a connection-level `error` event (no `stream_id`) stands for. */

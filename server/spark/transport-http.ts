@@ -5,7 +5,7 @@
 
 import { SparkError, SparkErrorCode } from './errors.js';
 import { parseServerEvent } from './events.js';
-import { ResponseAccumulator, upstreamError, type ResponseOutcome } from './response-stream.js';
+import { ResponseAccumulator, refineModelRefusal, upstreamError, type ResponseOutcome } from './response-stream.js';
 import { requestHeaders } from './headers.js';
 
 export interface HttpRequest {
@@ -49,8 +49,11 @@ export async function httpGenerate(req: HttpRequest): Promise<ResponseOutcome> {
     return await readSse(res.body, req.onText);
   } catch (e) {
     if (e instanceof SparkError) {
-      if (e.code !== SparkErrorCode.Connection || e.status !== undefined || answered === undefined) throw e;
-      throw new SparkError(e.code, e.message, { status: answered, cause: e });
+      // A refused model is not a refused key: the pool must not stop over it.
+      const model = req.body['model'];
+      const err = typeof model === 'string' ? refineModelRefusal(e, model) : e;
+      if (err.code !== SparkErrorCode.Connection || err.status !== undefined || answered === undefined) throw err;
+      throw new SparkError(err.code, err.message, { status: answered, cause: err });
     }
     if (timedOut) throw new SparkError(SparkErrorCode.Timeout, 'HTTP response did not finish before its deadline');
     if (req.signal.aborted) throw new SparkError(SparkErrorCode.Cancelled, 'request cancelled');
@@ -65,19 +68,21 @@ export async function httpGenerate(req: HttpRequest): Promise<ResponseOutcome> {
 
 async function httpStatusError(res: Response): Promise<SparkError> {
   let code: string | undefined;
+  let param: string | undefined;
   let message = `HTTP ${res.status}`;
   try {
-    const body = (await res.json()) as { error?: { code?: unknown; message?: unknown; type?: unknown } };
+    const body = (await res.json()) as { error?: { code?: unknown; message?: unknown; type?: unknown; param?: unknown } };
     const err = body.error;
     if (err && typeof err === 'object') {
       if (typeof err.code === 'string') code = err.code;
       else if (typeof err.type === 'string') code = err.type;
+      if (typeof err.param === 'string') param = err.param;
       if (typeof err.message === 'string') message = `HTTP ${res.status}: ${err.message}`;
     }
   } catch {
     // Not JSON: the status says enough.
   }
-  return upstreamError(res.status, code, message, res.headers);
+  return upstreamError(res.status, code, message, res.headers, param);
 }
 
 /** Reads `event:`/`data:` blocks separated by blank lines until a terminal event. */

@@ -10,8 +10,9 @@ import { machine, type Bench } from './support.js';
 import { transportBench } from './transport.js';
 import { typingAlongBench } from './typing-along.js';
 import { warmBench } from './warm.js';
+import { workspaceIndexBench } from './workspace-index.js';
 
-const ALL: Bench[] = [latencyBench, transportBench, warmBench, stormBench, typingAlongBench, eventsBench, memoryBench, patchEditBench];
+const ALL: Bench[] = [latencyBench, transportBench, warmBench, stormBench, typingAlongBench, eventsBench, memoryBench, workspaceIndexBench, patchEditBench];
 
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');

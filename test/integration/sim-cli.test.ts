@@ -104,4 +104,61 @@ test('spark-sim --help prints usage and exits 0', async () => {
   assert.equal(code, 0);
   assert.match(stdout, /Usage: spark-sim/);
   assert.match(stdout, /--tokens-per-second/);
+  for (const flag of ['--review-script', '--model-speed', '--refuse-model', '--deny-model', '--refuse-custom-tools', 'toolInput']) assert.ok(stdout.includes(flag), flag);
+});
+
+test('spark-sim serves a --review-script, a scripted patch, and refuses what --refuse-model / --refuse-custom-tools name', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'spark-sim-cli-'));
+  try {
+    const review = join(dir, 'review.json');
+    writeFileSync(review, JSON.stringify({ files: { 'src/stats.ts': [{ title: '[P0] Crash on empty input', line_range: { start: 2, end: 3 } }] } }));
+    const script = join(dir, 'script.json');
+    writeFileSync(script, JSON.stringify({ replies: [{ toolInput: '*** Begin Patch\n*** End Patch\n' }] }));
+    const child = spawnCli([
+      '--port', '0', '--tokens-per-second', '0', '--review-script', review, '--script', script,
+      '--model-speed', 'gpt-5.3-codex=0,0', '--refuse-model', 'gpt-9', '--refuse-custom-tools', 'gpt-5.3-codex',
+    ]);
+    const exited = once(child, 'exit');
+    try {
+      const url = /(http:\/\/\S+\/v1)/.exec(await firstLine(child))?.[1];
+      assert.ok(url);
+      const ask = (body: Record<string, unknown>) =>
+        fetch(`${url}/responses`, { method: 'POST', headers: { authorization: 'Bearer sk', 'content-type': 'application/json' }, body: JSON.stringify(body) });
+      const format = { format: { type: 'json_schema', name: 'review', strict: true, schema: { type: 'object' } } };
+      const reviewed = (await (await ask({ model: 'gpt-5.3-codex', input: 'review /home/u/p/src/stats.ts', text: format })).json()) as { output: { content: { text: string }[] }[] };
+      const answer = JSON.parse(reviewed.output[0]?.content[0]?.text ?? '') as { findings: { priority: number; code_location: { absolute_file_path: string } }[] };
+      assert.equal(answer.findings[0]?.priority, 0);
+      assert.equal(answer.findings[0]?.code_location.absolute_file_path, '/home/u/p/src/stats.ts');
+
+      const tool = { tools: [{ type: 'custom', name: 'apply_patch' }], tool_choice: { type: 'custom', name: 'apply_patch' } };
+      const patched = (await (await ask({ model: 'gpt-5.3-codex-spark', input: 'x', ...tool })).json()) as { output: { type: string; input?: string }[] };
+      assert.deepEqual([patched.output[0]?.type, patched.output[0]?.input], ['custom_tool_call', '*** Begin Patch\n*** End Patch\n']);
+
+      assert.equal((await ask({ model: 'gpt-9', input: 'x' })).status, 400);
+      const refused = await ask({ model: 'gpt-5.3-codex', input: 'x', ...tool });
+      assert.equal(refused.status, 400);
+      assert.equal(((await refused.json()) as { error: { param: string } }).error.param, 'tools');
+    } finally {
+      child.kill('SIGTERM');
+    }
+    await exited;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('spark-sim rejects a malformed --model-speed or --review-script with exit code 2', async () => {
+  const speed = await run(['--model-speed', 'gpt-5.3-codex']);
+  assert.equal(speed.code, 2);
+  assert.match(speed.stderr, /--model-speed/);
+  const dir = mkdtempSync(join(tmpdir(), 'spark-sim-cli-'));
+  try {
+    const review = join(dir, 'review.json');
+    writeFileSync(review, JSON.stringify({ files: { 'a.ts': [{ title: 'no range' }] } }));
+    const bad = await run(['--review-script', review]);
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /line_range/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });

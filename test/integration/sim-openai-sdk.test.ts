@@ -158,3 +158,98 @@ test('SDK HTTP streaming against the SSE endpoint, plus non-streaming and an HTT
     );
   });
 });
+
+const PATCH = '*** Begin Patch\n*** Add File: test/stats.test.ts\n+import { mean } from "../src/stats";\n*** End Patch\n';
+const patchTool = {
+  tools: [
+    {
+      type: 'custom' as const,
+      name: 'apply_patch',
+      description: 'Use the `apply_patch` tool to edit files.',
+      format: { type: 'grammar' as const, syntax: 'lark' as const, definition: 'start: begin_patch hunk+ end_patch\n' },
+    },
+  ],
+  tool_choice: { type: 'custom' as const, name: 'apply_patch' },
+};
+
+test('SDK lane: a custom tool call streams and lands in the final response, also from a sparse stream', async () => {
+  await withSdk({ tokensPerSecond: 0 }, async ({ sim, session }) => {
+    sim.enqueue({ toolInput: PATCH }, { toolInput: PATCH });
+    const lane = session.lane('patch');
+    lane.create({ model: MODEL, input: 'write a test', store: false, ...patchTool });
+    const response = await lane.finalResponse();
+    assert.equal(response.status, 'completed');
+    const call = response.output.find((item) => item.type === 'custom_tool_call');
+    assert.ok(call && call.type === 'custom_tool_call');
+    assert.equal(call.name, 'apply_patch');
+    assert.equal(call.input, PATCH);
+    assert.match(call.call_id, /^call_/);
+    assert.equal(response.output_text, '');
+
+    sim.inject({ kind: 'sparse' });
+    lane.create({ model: MODEL, input: 'again', store: false, ...patchTool });
+    const sparse = await lane.finalResponse();
+    const rebuilt = sparse.output.find((item) => item.type === 'custom_tool_call');
+    assert.ok(rebuilt && rebuilt.type === 'custom_tool_call');
+    assert.equal(rebuilt.input, PATCH);
+
+    // The tool output answers the call on the same lane.
+    lane.create({
+      model: MODEL,
+      store: false,
+      previous_response_id: sparse.id,
+      input: [{ type: 'custom_tool_call_output', call_id: rebuilt.call_id, output: 'Done!' }],
+      ...patchTool,
+    });
+    assert.equal((await lane.finalResponse()).status, 'completed');
+  });
+});
+
+test('SDK HTTP stream: custom_tool_call_input events are typed and the completed response carries the call', async () => {
+  await withSdk({ tokensPerSecond: 0 }, async ({ sim, client }) => {
+    sim.enqueue({ toolInput: PATCH });
+    const stream = await client.responses.create({ model: MODEL, input: 'write a test', stream: true, store: false, ...patchTool });
+    let input = '';
+    let done: string | undefined;
+    let final: OpenAI.Responses.Response | undefined;
+    for await (const event of stream) {
+      if (event.type === 'response.custom_tool_call_input.delta') input += event.delta;
+      if (event.type === 'response.custom_tool_call_input.done') done = event.input;
+      if (event.type === 'response.completed') final = event.response;
+    }
+    assert.equal(input, PATCH);
+    assert.equal(done, PATCH);
+    const call = final?.output[0];
+    assert.ok(call?.type === 'custom_tool_call');
+    assert.equal(call.input, PATCH);
+  });
+});
+
+test('SDK parse: a json_schema answer from the reviewer hook is parsed into output_parsed', async () => {
+  await withSdk({ tokensPerSecond: 0 }, async ({ sim, client }) => {
+    const finding = {
+      title: '[P1] Division by zero when values is empty',
+      body: 'mean([]) divides by zero.',
+      confidence_score: 0.9,
+      priority: 1,
+      code_location: { absolute_file_path: '/repo/src/stats.ts', line_range: { start: 2, end: 2 } },
+    };
+    sim.setReviewer((request) => (request.model === 'gpt-5.3-codex' ? [finding] : undefined));
+    const parsed = await client.responses.parse({
+      model: 'gpt-5.3-codex',
+      input: 'review /repo/src/stats.ts',
+      store: false,
+      text: {
+        format: {
+          type: 'json_schema',
+          name: 'review',
+          strict: true,
+          schema: { type: 'object', properties: { findings: { type: 'array' } }, required: ['findings'], additionalProperties: false },
+        },
+      },
+    });
+    const review = parsed.output_parsed as { findings: unknown[]; overall_correctness: string } | null;
+    assert.deepEqual(review?.findings, [finding]);
+    assert.equal(review?.overall_correctness, 'patch is incorrect');
+  });
+});

@@ -380,7 +380,9 @@ test('rotation replaces an old connection without dropping the in-flight request
   assert.equal(sim.stats.creates.length, 1, 'no retry was needed');
   await client.generate(req('next'));
   assert.notEqual(sim.stats.creates[1]?.connection, 1, 'the old connection takes no new work');
-  assert.ok(client.stats().openSockets <= 2);
+  // With a 150 ms lifetime the pool keeps rotating (a slow run rotates the replacement too), so a third socket
+  // may be opening at any instant; what must hold is that drained connections close and none piles up.
+  await until(() => client.stats().openSockets <= 2 && sim.stats.openConnections <= 2, 'drained connections to close');
 });
 
 test('close() drains in-flight requests, then leaves no open sockets', async (t) => {

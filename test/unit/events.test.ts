@@ -49,6 +49,10 @@ const known: [string, Record<string, unknown>][] = [
   ['response.output_text.delta', { item_id: 'msg_1', output_index: 0, content_index: 0, delta: 'h', logprobs: [] }],
   ['response.output_text.done', { item_id: 'msg_1', output_index: 0, content_index: 0, text: 'hi', logprobs: [] }],
   ['keepalive', {}],
+  ['response.output_item.added', { output_index: 1, item: { id: 'ctc_1', type: 'custom_tool_call', status: 'in_progress', call_id: 'call_1', name: 'apply_patch', input: '' } }],
+  ['response.output_item.done', { output_index: 1, item: { id: 'ctc_1', type: 'custom_tool_call', status: 'completed', call_id: 'call_1', name: 'apply_patch', input: '*** Begin Patch\n' } }],
+  ['response.custom_tool_call_input.delta', { item_id: 'ctc_1', output_index: 1, delta: '*** Begin' }],
+  ['response.custom_tool_call_input.done', { item_id: 'ctc_1', output_index: 1, input: '*** Begin Patch\n*** End Patch\n' }],
 ];
 for (const [type, fields] of known) {
   check(`${type} parses`, j({ type, sequence_number: 3, stream_id: 'l0', ...fields }), { kind: 'event', type });
@@ -93,6 +97,17 @@ test('parsed values keep their content', () => {
   if (err.kind === 'event' && err.event.type === 'error') assert.equal(err.event.error?.headers?.['retry-after'], '7');
 });
 
+test('custom tool call events keep their input and the item its call id', () => {
+  const delta = parseServerEvent(j({ type: 'response.custom_tool_call_input.delta', stream_id: 'l1', item_id: 'ctc_1', output_index: 0, delta: '+x', obfuscation: 'q' }));
+  assert.ok(delta.kind === 'event' && delta.event.type === 'response.custom_tool_call_input.delta');
+  assert.equal(delta.event.delta, '+x');
+  const done = parseServerEvent(j({ type: 'response.output_item.done', output_index: 0, item: { id: 'ctc_1', type: 'custom_tool_call', call_id: 'call_9', name: 'apply_patch', input: 'P' } }));
+  assert.ok(done.kind === 'event' && done.event.type === 'response.output_item.done');
+  assert.deepEqual([done.event.item.call_id, done.event.item.name, done.event.item.input], ['call_9', 'apply_patch', 'P']);
+  // Sparse: no item_id or output_index.
+  assert.equal(parseServerEvent(j({ type: 'response.custom_tool_call_input.delta', delta: 'x' })).kind, 'event');
+});
+
 test('terminal response without output parses (sparse streams)', () => {
   const r = parseServerEvent(j({ type: 'response.completed', stream_id: 'l0', response: { id: 'resp_9', status: 'completed' } }));
   assert.ok(r.kind === 'event' && r.event.type === 'response.completed');
@@ -129,3 +144,6 @@ check('output_text.done without text', j({ type: 'response.output_text.done', st
 check('item event without item', j({ type: 'response.output_item.done', output_index: 0 }), { kind: 'malformed' });
 check('error with non-string code', j({ type: 'error', stream_id: 'l3', code: 500 }), { kind: 'malformed', streamId: 'l3' });
 check('stream_id of the wrong type', j({ type: 'keepalive', stream_id: 5 }), { kind: 'malformed' });
+check('tool input delta not a string', j({ type: 'response.custom_tool_call_input.delta', stream_id: 'l8', item_id: 'ctc', delta: 3 }), { kind: 'malformed', streamId: 'l8' });
+check('tool input done without input', j({ type: 'response.custom_tool_call_input.done', stream_id: 'l8', item_id: 'ctc' }), { kind: 'malformed', streamId: 'l8' });
+check('tool call item with a numeric input', j({ type: 'response.output_item.done', output_index: 0, item: { type: 'custom_tool_call', input: 5 } }), { kind: 'malformed' });

@@ -1,0 +1,114 @@
+// Listing a workspace on a real directory tree: gitignore semantics (checked against git itself), content
+// exclusions, binaries, the size cap, symlinks, nested folders and the bounds.
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { afterEach, test } from 'node:test';
+import { listFolder, listWorkspace } from '../../server/workspace/listing.js';
+import type { WorkspacePolicy } from '../../server/workspace/policy.js';
+import { tmpTree, type TmpTree } from '../support/tmp-tree.js';
+
+let t: TmpTree | undefined;
+/** git without the user's or the system's configuration (a global excludesFile would change its answer). */
+const GIT_ENV = { ...process.env, GIT_CONFIG_GLOBAL: '/dev/null', GIT_CONFIG_NOSYSTEM: '1' };
+afterEach(async () => t?.cleanup());
+
+const policyFor = (tree: TmpTree, folders: string[], extra: Partial<WorkspacePolicy> = {}): WorkspacePolicy => ({
+  folders: folders.map((f) => tree.uri(f)),
+  exclude: [],
+  maxFileBytes: 1_024,
+  ...extra,
+});
+
+/** Ignore rules of every kind git has: nested files, negation, directory-only and anchored patterns, info/exclude. */
+const GITIGNORE_TREE = {
+  '.gitignore': ['node_modules/', '*.log', 'build', '!keep.log', '/rootonly.txt', 'docs/', 'tmp/*', '!tmp/wanted.txt', ''].join('\n'),
+  '.git/info/exclude': 'local-only.txt\n',
+  'src/main.ts': 'main\n',
+  'node_modules/pkg/index.js': 'module\n',
+  'a.log': 'log\n',
+  'keep.log': 'kept by negation\n',
+  'build/out.js': 'out\n',
+  'src/build/nested.js': 'a directory named build anywhere\n',
+  'rootonly.txt': 'anchored\n',
+  'src/rootonly.txt': 'not anchored here\n',
+  'docs/readme.md': 'a docs directory\n',
+  'src/docs': 'a file named docs, not a directory\n',
+  'tmp/scratch.txt': 'ignored\n',
+  'tmp/wanted.txt': 're-included\n',
+  'local-only.txt': 'info/exclude\n',
+  'pkg/.gitignore': ['*.gen.ts', '!important.gen.ts', '!debug.log', ''].join('\n'),
+  'pkg/x.gen.ts': 'generated\n',
+  'pkg/deep/y.gen.ts': 'generated deeper\n',
+  'pkg/important.gen.ts': 're-included\n',
+  'pkg/debug.log': 'a deeper negation beats the root rule\n',
+  'other/x.gen.ts': 'nested rules apply only below their folder\n',
+};
+
+test('gitignore semantics match git: nested files, negation, directories, anchors, info/exclude', async () => {
+  t = await tmpTree({ 'ws/README.md': 'readme\n' });
+  execFileSync('git', ['init', '-q', t.path('ws')], { env: GIT_ENV });
+  for (const [relative, text] of Object.entries(GITIGNORE_TREE)) await t.write(`ws/${relative}`, text);
+  const [listing] = await listWorkspace(policyFor(t, ['ws']));
+  const byGit = execFileSync('git', ['ls-files', '--others', '--exclude-standard'], { cwd: t.path('ws'), env: GIT_ENV, encoding: 'utf8' })
+    .split('\n')
+    .filter(Boolean)
+    .sort();
+  assert.deepEqual(listing!.files, byGit);
+  // And the expectation spelled out, so the test does not lean on git alone.
+  assert.deepEqual(listing!.files, [
+    '.gitignore',
+    'README.md',
+    'keep.log',
+    'other/x.gen.ts',
+    'pkg/.gitignore',
+    'pkg/debug.log',
+    'pkg/important.gen.ts',
+    'src/docs',
+    'src/main.ts',
+    'src/rootonly.txt',
+    'tmp/wanted.txt',
+  ]);
+  assert.equal(listing!.truncated, undefined);
+});
+
+test('exclusions, binaries, oversized files, symlinks and nested workspace folders stay out', async () => {
+  t = await tmpTree({
+    'ws/src/a.ts': 'a\n',
+    'ws/.env': 'TOKEN=x\n',
+    'ws/certs/server.pem': 'pem\n',
+    'ws/private/notes.md': 'user exclusion\n',
+    'ws/logo.png': 'not really a png\n',
+    'ws/big.txt': 'x'.repeat(1_025),
+    'ws/edge.txt': 'x'.repeat(1_024),
+    'ws/link-in': { symlink: 'src/a.ts' },
+    'ws/link-out': { symlink: '../outside/secret.txt' },
+    'ws/link-env': { symlink: '.env' },
+    'ws/dir-link': { symlink: 'src' },
+    'ws/dir-out': { symlink: '../outside' },
+    'ws/.git/HEAD': 'ref: refs/heads/main\n',
+    'ws/inner/b.ts': 'b\n',
+    'outside/secret.txt': 'secret\n',
+  });
+  const policy = policyFor(t, ['ws', 'ws/inner'], { exclude: ['private/**'] });
+  const [outer, inner] = await listWorkspace(policy);
+  assert.deepEqual(outer!.files, ['edge.txt', 'link-in', 'src/a.ts']);
+  assert.deepEqual(inner!.files, ['b.ts']);
+  assert.equal(outer!.folder, t.uri('ws'));
+});
+
+test('a missing folder lists nothing; the bounds cut a listing short and say so', async () => {
+  t = await tmpTree(Object.fromEntries(Array.from({ length: 30 }, (_, i) => [`ws/d${i % 3}/f${i}.ts`, `${i}\n`])));
+  const [missing] = await listWorkspace(policyFor(t, ['nope']));
+  assert.deepEqual(missing!.files, []);
+  const policy = policyFor(t, ['ws']);
+  const full = await listFolder(policy, { uri: t.uri('ws'), fsPath: t.path('ws') });
+  assert.equal(full.files.length, 30);
+  assert.equal(full.truncated, undefined);
+  const capped = await listFolder(policy, { uri: t.uri('ws'), fsPath: t.path('ws') }, { maxFiles: 7 });
+  assert.equal(capped.files.length, 7);
+  assert.equal(capped.truncated, 'files');
+  assert.ok(capped.files.every((f) => full.files.includes(f)));
+  const timed = await listFolder(policy, { uri: t.uri('ws'), fsPath: t.path('ws') }, { timeBudgetMs: -1 });
+  assert.deepEqual(timed.files, []);
+  assert.equal(timed.truncated, 'time');
+});
