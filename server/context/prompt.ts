@@ -1,6 +1,7 @@
 // Builds the plain-text prompts for completions and edits within a token budget.
 // Pure: no I/O, timers, globals or logging; it knows nothing of LSP, sockets or the model client.
-// Markers: CURSOR_MARKER where text is to be inserted; TARGET_BEGIN/TARGET_END around the range to replace.
+// Markers: CURSOR_MARKER where text is to be inserted. TARGET_BEGIN/TARGET_END are no longer sent, but a model
+// may still echo them, so answers are cleaned of them (parse.ts).
 
 /** Inserted at the cursor in completion prompts. Chosen to be unlikely in real code. */
 export const CURSOR_MARKER = '<|cursor|>';
@@ -48,15 +49,6 @@ const COMPLETION_INSTRUCTIONS = [
   '- do not repeat any text that is already before or after the cursor;',
   '- it may span several lines; follow the indentation and style of the file;',
   '- if nothing sensible fits, reply with nothing.',
-].join('\n');
-
-const EDIT_INSTRUCTIONS = [
-  'You are a code editing engine inside an editor.',
-  `The input shows a source file in which the range to change is enclosed between ${TARGET_BEGIN} and ${TARGET_END}, and an instruction.`,
-  'Reply with only the new text that replaces that range:',
-  '- write the whole replacement of the range, and nothing that lies outside it;',
-  '- you may wrap it in one fenced code block; no explanation before or after;',
-  '- do not include the markers.',
 ].join('\n');
 
 export function buildCompletionPrompt(args: {
@@ -134,40 +126,6 @@ export function buildCompletionDelta(args: { languageId: string; text: string; o
 
 const WARM_NOTE = 'This is the file the following requests are about; each gives the current text around the cursor.';
 const DELTA_NOTE = 'The file is as shown before, except that the lines around the cursor now read as follows.';
-
-export function buildEditPrompt(args: {
-  path: string;
-  languageId: string;
-  text: string;
-  start: number;
-  end: number;
-  instruction: string;
-  diagnostics: DiagnosticInfo[];
-  budgetTokens: number;
-}): Prompt {
-  const { text, languageId } = args;
-  const start = clamp(Math.min(args.start, args.end), 0, text.length);
-  const end = clamp(Math.max(args.start, args.end), 0, text.length);
-  const budget = Math.max(0, args.budgetTokens) * CHARS_PER_TOKEN;
-  const header = fileHeader(args.path, languageId) + `Instruction: ${oneLine(args.instruction)}\n`;
-  const core = TARGET_BEGIN + text.slice(start, end) + TARGET_END;
-
-  const firstLine = lineNumberAt(text, start);
-  const lastLine = firstLine + countNewlines(text, start, end);
-  const diagnostics = pickDiagnostics(text, args.diagnostics, firstLine, lastLine, budget, TARGET_DIAGNOSTICS_LABEL);
-  const fence = fenceFor(text);
-  const framing = framingChars(fence, languageId);
-  const spare = budget - header.length - framing - diagnostics.chars - core.length;
-  // The target is kept whole even when it alone exceeds the budget; then no surroundings fit.
-  const [from, to] = frame(text, start, end, spare, 1 / 2);
-
-  const parts = [
-    header,
-    diagnosticsSection(TARGET_DIAGNOSTICS_LABEL, diagnostics.items, text, from, to),
-    documentBlock(text, from, to, text.slice(from, start) + core + text.slice(end, to), fence, languageId),
-  ];
-  return { instructions: EDIT_INSTRUCTIONS, input: parts.filter((p) => p !== '').join('\n') };
-}
 
 /** How far an edit may reach: the selected lines, the target file, or any file of its workspace folder. */
 export type EditScope = 'selection' | 'file' | 'workspace';
@@ -340,7 +298,6 @@ function listingBlock(listing: readonly string[], room: number): string {
 
 const RELATED_LABEL = 'Other open files, for reference only:';
 const CURSOR_DIAGNOSTICS_LABEL = 'Diagnostics near the cursor:';
-const TARGET_DIAGNOSTICS_LABEL = 'Diagnostics in or near the target:';
 
 function fileHeader(path: string, languageId: string): string {
   return `File: ${oneLine(path)}\nLanguage: ${oneLine(languageId)}\n`;

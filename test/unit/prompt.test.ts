@@ -3,17 +3,15 @@ import { describe, it } from 'node:test';
 import {
   CURSOR_MARKER,
   TARGET_BEGIN,
-  TARGET_END,
   buildCompletionDelta,
   buildCompletionPrompt,
-  buildEditPrompt,
   buildPatchPrompt,
   patchFeedback,
   buildWarmContext,
   estimateTokens,
   type DiagnosticInfo,
 } from '../../server/context/prompt.js';
-import { parseCursor, parseRange } from '../support/markers.js';
+import { parseCursor } from '../support/markers.js';
 
 /** Room for the file header, labels and fences beyond the budget itself. */
 const HEADER_ALLOWANCE = 40;
@@ -178,91 +176,6 @@ describe('buildCompletionPrompt', () => {
   it('is deterministic', () => {
     const args = { path: 'a.ts', languageId: 'typescript', text: big.replace('|', ''), offset: 500, diagnostics: [], budgetTokens: 300 };
     assert.deepEqual(buildCompletionPrompt(args), buildCompletionPrompt(args));
-  });
-});
-
-interface EditCase {
-  doc: string;
-  budget: number;
-  instruction?: string;
-  diagnostics?: DiagnosticInfo[];
-  contains?: string[];
-  absent?: string[];
-  whole?: boolean;
-}
-
-function checkEdit(c: EditCase): void {
-  const { text, start, end } = parseRange(c.doc);
-  const instruction = c.instruction ?? 'rename v to w';
-  const { input } = buildEditPrompt({
-    path: 'src/app.ts', languageId: 'typescript', text, start, end, instruction,
-    diagnostics: c.diagnostics ?? [], budgetTokens: c.budget,
-  });
-  assert.ok(input.startsWith('File: src/app.ts\nLanguage: typescript\n'), 'the stable header comes first');
-  assert.ok(input.includes(`Instruction: ${instruction.replace(/\s+/g, ' ')}\n`));
-  assert.equal(input.split(TARGET_BEGIN).length, 2, 'exactly one begin marker');
-  assert.equal(input.split(TARGET_END).length, 2, 'exactly one end marker');
-
-  const markedBody = documentBody(input);
-  const begin = markedBody.indexOf(TARGET_BEGIN);
-  const finish = markedBody.indexOf(TARGET_END);
-  assert.equal(markedBody.slice(begin + TARGET_BEGIN.length, finish), text.slice(start, end), 'the target is kept whole');
-  const body = markedBody.replace(TARGET_BEGIN, '').replace(TARGET_END, '');
-  const { from, to } = locateWindow(text, body, begin, start);
-
-  const targetTokens = estimateTokens(text.slice(start, end));
-  assert.ok(
-    estimateTokens(input) <= Math.max(c.budget, targetTokens) + HEADER_ALLOWANCE,
-    `input of ${estimateTokens(input)} tokens exceeds the budget of ${c.budget}`,
-  );
-  if (targetTokens > c.budget) assert.deepEqual({ from, to }, { from: start, to: end }, 'an oversized target drops the surroundings');
-  if (c.whole) assert.deepEqual({ from, to }, { from: 0, to: text.length }, 'the whole document fits');
-  for (const s of c.contains ?? []) assert.ok(input.includes(s), `input should contain ${JSON.stringify(s)}:\n${input}`);
-  for (const s of c.absent ?? []) assert.ok(!input.includes(s), `input should not contain ${JSON.stringify(s)}:\n${input}`);
-}
-
-describe('buildEditPrompt', () => {
-  const big = numbered(100) + '[[let v = 1;\nuse(v);\n]]' + numbered(100, 100);
-  const table: [name: string, c: EditCase][] = [
-    ['small document is shown whole', { doc: 'a\n[[b\n]]c\n', budget: 1000, whole: true }],
-    ['range in the middle of a line', { doc: 'const [[x]] = 1;\n', budget: 1000, whole: true }],
-    ['empty range', { doc: 'a\n[[]]b\n', budget: 1000, whole: true }],
-    [
-      'trimmed around the range to the budget',
-      { doc: big, budget: 300, contains: ['let v99 = ', 'let v100 = ', 'the rest is omitted'], absent: ['let v0 = ', 'let v199 = '] },
-    ],
-    ['a range larger than the budget is kept whole, surroundings dropped', { doc: `a\n[[${numbered(200)}]]b\n`, budget: 100, absent: ['a\n', 'b\n'] }],
-    [
-      'diagnostics in the range are included before the document',
-      {
-        doc: big,
-        budget: 1000,
-        diagnostics: [{ message: 'v is never reassigned', line: 100, severity: 'hint', source: 'eslint' }],
-        contains: ['- line 101, hint [eslint]: v is never reassigned'],
-      },
-    ],
-    ['diagnostics far outside the window are left out', { doc: big, budget: 300, diagnostics: [{ message: 'far away', line: 3 }], absent: ['far away'] }],
-    ['a multi-line instruction becomes one line', { doc: 'a\n[[b\n]]', budget: 500, instruction: 'rename b\nto c', contains: ['Instruction: rename b to c'] }],
-  ];
-  for (const [name, c] of table) it(name, () => checkEdit(c));
-
-  it('diagnostics come before the document', () => {
-    const { text, start, end } = parseRange(big);
-    const { input } = buildEditPrompt({
-      path: 'a.ts', languageId: 'typescript', text, start, end, instruction: 'x',
-      diagnostics: [{ message: 'DIAG', line: 100 }], budgetTokens: 1000,
-    });
-    assert.ok(input.indexOf('DIAG') < input.indexOf(TARGET_BEGIN));
-  });
-
-  it('instructions are identical across requests, so they can be cached', () => {
-    const a = buildEditPrompt({ path: 'a.ts', languageId: 'typescript', text: 'x', start: 0, end: 1, instruction: 'a', diagnostics: [], budgetTokens: 10 });
-    const b = buildEditPrompt({
-      path: 'b.py', languageId: 'python', text: numbered(50), start: 10, end: 200, instruction: 'b',
-      diagnostics: [{ message: 'm', line: 0 }], budgetTokens: 5000,
-    });
-    assert.equal(a.instructions, b.instructions);
-    assert.ok(a.instructions.includes(TARGET_BEGIN) && a.instructions.includes(TARGET_END));
   });
 });
 
