@@ -3,7 +3,6 @@
 // the editor's copy, other files through server/workspace), so the edit can be checked against them before
 // it is sent. Refused files are never read into a prompt. Paths are relative to the target's workspace folder.
 import { posix, sep } from 'node:path';
-import { importCandidates } from '../context/relative-imports.js';
 import { isTestFile, testFileFor, type TestFileSuggestion } from '../context/test-files.js';
 import type { EditScope, PatchContextFile } from '../context/prompt.js';
 import type { PatchFileState } from '../edits/apply-patch.js';
@@ -13,6 +12,7 @@ import { confineUri, resolvePatchPath } from '../workspace/confine.js';
 import { fsPathOf, workspacePolicy, type WorkspacePolicy } from '../workspace/policy.js';
 import { read, type FileSnapshot } from '../workspace/read.js';
 import type { ServerContext } from './context.js';
+import { importedFiles } from './edit-imports.js';
 
 /** A file as the model saw it (or as the edit found it, for a file the patch names that it was not shown). */
 export interface SeenFile {
@@ -65,13 +65,12 @@ export async function gatherContext(
 
   const listing = await listingOf(ctx, folder);
   material.listing = listing;
-  const files = new Set(listing);
   material.testFile = isTestFile(target.path) ? undefined : testFileFor(target.path, listing);
   const wanted: { path: string; role: PatchContextFile['role'] }[] = [];
   if (material.testFile?.exists) wanted.push({ path: material.testFile.path, role: 'test' });
-  for (const candidates of importCandidates(target.path, args.languageId, args.text)) {
-    const found = candidates.find((c) => files.has(c) || openAt(ctx, folder, c) !== undefined);
-    if (found !== undefined && found !== target.path && !wanted.some((w) => w.path === found)) wanted.push({ path: found, role: 'import' });
+  const textOf = async (path: string) => (await readQuietly(ctx, policy, args.uri, path))?.text;
+  for (const path of await importedFiles(ctx, { path: target.path, text: args.text, languageId: args.languageId }, listing, textOf)) {
+    if (!wanted.some((w) => w.path === path)) wanted.push({ path, role: 'import' });
   }
   for (const { path, role } of wanted.slice(0, MAX_RELATED)) {
     const seen = await readQuietly(ctx, policy, args.uri, path);
@@ -158,10 +157,6 @@ function openUri(ctx: ServerContext, uri: string): string | undefined {
   if (ctx.documents.get(uri)) return uri;
   const decoded = decodePath(uri);
   return ctx.documents.all().find((d) => decodePath(d.uri) === decoded)?.uri;
-}
-
-function openAt(ctx: ServerContext, folder: string, path: string): string | undefined {
-  return openUri(ctx, `${folder}/${path.split('/').map(encodeURIComponent).join('/')}`);
 }
 
 /** The workspace folder on disk (a `file:` URI) holding `uri`, without a trailing slash. */

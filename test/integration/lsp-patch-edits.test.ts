@@ -158,6 +158,25 @@ test('file scope: the model sees the file, its tests, its imports and the listin
   assert.ok(!bodies().some((b) => b.includes('sk-live-never-send-this') || b.includes('.env')), 'the excluded file is neither sent nor listed');
 });
 
+test('file scope: imports are resolved as the language does (tsconfig baseUrl, Go modules), not only relative ones', { timeout: 20_000 }, async () => {
+  const app = "import { add } from 'math';\nexport const three = add(1, 2);\n";
+  const main = 'package main\n\nimport "example.com/shop/store"\n\nfunc main() { store.Open() }\n';
+  await setup({
+    'tsconfig.json': '{ "compilerOptions": { "baseUrl": "src" } }\n',
+    'src/app.ts': app,
+    'src/math.ts': MATH,
+    'go.mod': 'module example.com/shop\n\ngo 1.22\n',
+    'main.go': main,
+    'store/store.go': 'package store\n\nfunc Open() {}\n',
+  }, ['src/app.ts', 'main.go']);
+  h!.sim.enqueue(tool(patch('*** Update File: src/app.ts', '@@', '-export const three = add(1, 2);', '+export const three = add(2, 1);')));
+  assert.deepEqual(await edit({ uri: h!.uri('src/app.ts'), instruction: 'swap' }), { applied: true });
+  assert.match(JSON.stringify(h!.requests()[0]!.body.input), /File: src\/math.ts \(imported by the file to edit\)/);
+  h!.sim.enqueue(tool(patch('*** Update File: main.go', '@@', '-func main() { store.Open() }', '+func main() { store.Open(); store.Open() }')));
+  assert.deepEqual(await edit({ uri: h!.uri('main.go'), instruction: 'open twice' }), { applied: true });
+  assert.match(JSON.stringify(h!.requests()[1]!.body.input), /File: store\/store.go \(imported by the file to edit\)/);
+});
+
 test('file scope: a patch that names another file is sent back, and a second one is refused with SPARK_ERR_PATCH', { timeout: 15_000 }, async () => {
   await setup({ 'src/total.ts': TOTAL, 'src/math.ts': MATH }, ['src/total.ts']);
   const other = patch('*** Update File: src/math.ts', '@@', '-  return a + b;', '+  return b + a;', ' }');
