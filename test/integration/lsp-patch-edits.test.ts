@@ -97,7 +97,7 @@ const TOTAL_AFTER_MEAN_FIX = TOTAL.replace('  return total(xs) / xs.length;', ' 
 
 test('selection scope: the patch is applied as a versioned edit, and the request forces the apply_patch tool', { timeout: 15_000 }, async () => {
   await setup({ 'src/total.ts': TOTAL, 'src/math.ts': MATH }, ['src/total.ts']);
-  h!.sim.enqueue(tool(MEAN_FIX));
+  h!.sim.enqueue({ toolInput: MEAN_FIX, tokensPerSecond: 300 }); // slow enough for $/progress to begin
   const uri = h!.uri('src/total.ts');
   const result = await edit({ uri, range: { start: { line: 8, character: 0 }, end: { line: 11, character: 0 } }, instruction: 'guard against an empty list' });
   assert.deepEqual(result, { applied: true });
@@ -110,6 +110,8 @@ test('selection scope: the patch is applied as a versioned edit, and the request
   const input = JSON.stringify(body.input);
   assert.match(input, /Selected: lines 9-11 of src\/total.ts/);
   assert.doesNotMatch(input, /export function add/, 'a selection edit sends no other file');
+  const kinds = h!.progress.map((p) => (p as { value: { kind: string } }).value.kind);
+  assert.deepEqual([kinds[0], kinds.at(-1)], ['begin', 'end'], 'progress while the patch streamed');
 });
 
 test('selection scope: an answer that is not a patch is the selection\'s new text, as a minimal edit', { timeout: 15_000 }, async () => {
