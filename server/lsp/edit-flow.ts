@@ -144,8 +144,10 @@ async function interpret(ctx: ServerContext, a: Asked, result: GenerateResult): 
       throw new PatchError([`Only the selected lines ${first + 1}-${last + 1} of ${target.path} may change; the patch changes lines outside them.`]);
     }
   }
-  const touched = [...states.values()].filter((s) => changes.some((c) => c.uri === s.uri || (c.kind === 'move' && c.newUri === s.uri)));
-  return { changes: withInstructionLineRemoved(a, changes), touched };
+  const final = withInstructionLineRemoved(a, changes);
+  const known = [target, ...states.values()];
+  const touched = known.filter((f, i) => known.findIndex((k) => k.uri === f.uri) === i && final.some((c) => c.uri === f.uri || (c.kind === 'move' && c.newUri === f.uri)));
+  return { changes: final, touched };
 }
 
 /** A selection answered with its new text instead of a patch: today's rewrite of the range. */

@@ -347,6 +347,27 @@ test('an editor without documentChanges gets plain changes for text edits of ope
   assert.equal(h!.text(uri), TOTAL_AFTER_MEAN_FIX);
 });
 
+test('a workspace instruction comment: the comment goes even when the patch changes only other files, and never over typing', { timeout: 15_000 }, async () => {
+  const source = `// spark(workspace): give add a default for b\n${TOTAL}`;
+  await setup({ 'src/total.ts': source, 'src/math.ts': MATH }, ['src/total.ts'], { capabilities: PLAIN_CAPABILITIES });
+  const uri = h!.uri('src/total.ts');
+  const args = { uri, instruction: 'give add a default for b', instructionLine: 0, scope: 'workspace' };
+  const mathPatch = patch('*** Update File: src/math.ts', '@@', '-export function add(a: number, b: number): number {', '+export function add(a: number, b = 0): number {');
+  h!.sim.setResponder(() => {
+    h!.change(uri, `${source}// typed meanwhile\n`);
+    return tool(mathPatch);
+  });
+  await refused(edit(args), 'SPARK_ERR_STALE', /src\/total.ts changed while Spark was working/);
+  assert.equal(h!.applied.length, 0);
+  assert.equal(disk('src/math.ts'), MATH);
+
+  h!.change(uri, source);
+  h!.sim.setResponder(() => tool(mathPatch));
+  assert.deepEqual(await edit(args), { applied: true });
+  assert.equal(h!.text(uri), TOTAL, 'the comment line is gone');
+  assert.equal(disk('src/math.ts'), MATH.replace('b: number)', 'b = 0)'));
+});
+
 test('a deletion is annotated as needing confirmation; an Add File over an unseen existing file is refused', { timeout: 15_000 }, async () => {
   await setup({ 'src/total.ts': TOTAL, 'src/old.ts': 'export {};\n', 'src/math.ts': MATH }, ['src/total.ts']);
   h!.sim.enqueue(
