@@ -150,7 +150,7 @@ function testsAction(ctx: ServerContext, doc: TextDocument, range: Range): { tit
   if (!testFile) return undefined;
   const lines = doc.getText({ start: { line: Math.max(0, range.start.line - MAX_BLOCK_LINES), character: 0 }, end: { line: range.start.line + 1, character: 0 } }).split(/\r?\n/);
   const fn = enclosingFunction(lines, Math.min(range.start.line, MAX_BLOCK_LINES));
-  const file = decodeURIComponent(doc.uri.slice(doc.uri.lastIndexOf('/') + 1));
+  const file = testFile.source.slice(testFile.source.lastIndexOf('/') + 1);
   const subject = fn ? `the function ${fn} in ${file}` : `the exported behaviour of ${file}`;
   return {
     title: `${WRITE_TESTS} ${fn ?? file}`,

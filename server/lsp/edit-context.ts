@@ -79,8 +79,11 @@ export async function gatherContext(
   return material;
 }
 
-/** The test file the conventions name for an open document, from the listing the workspace index holds now (no disk access). */
-export function suggestedTestFile(ctx: ServerContext, uri: string): TestFileSuggestion | undefined {
+/**
+ * The test file the conventions name for an open document (and the document's own path), from the listing the
+ * workspace index holds now (no disk access; the index starts building when it has none).
+ */
+export function suggestedTestFile(ctx: ServerContext, uri: string): (TestFileSuggestion & { source: string }) | undefined {
   const policy = workspacePolicy(ctx.workspaceFolders, ctx.config);
   const snapshot = ctx.workspaceIndex.current();
   const folder = snapshot?.folders.find((f) => uri.startsWith(`${f.folder}/`)) ?? undefined;
@@ -88,7 +91,8 @@ export function suggestedTestFile(ctx: ServerContext, uri: string): TestFileSugg
   if (base === undefined) return undefined;
   const path = decodePath(uri.slice(base.length + 1));
   if (path === undefined || isTestFile(path)) return undefined;
-  return testFileFor(path, folder?.files ?? []);
+  const suggestion = testFileFor(path, folder?.files ?? []);
+  return suggestion && { ...suggestion, source: path };
 }
 
 /**
