@@ -20,6 +20,8 @@ import type { SparkClient, SparkClientOptions, SparkStatus } from './spark/api.j
 import { createSparkClient } from './spark/client.js';
 import { SparkError, SparkErrorCode } from './spark/errors.js';
 import { VERSION } from './version.js';
+import { workspacePolicy } from './workspace/policy.js';
+import { WorkspaceIndex } from './workspace/workspace-index.js';
 
 export interface ServerOptions {
   /** Where OPENAI_API_KEY and OPENAI_BASE_URL come from. */
@@ -60,6 +62,11 @@ export function createServer(connection: Connection, options: ServerOptions): Se
     connection.sendNotification(ShowMessageNotification.type, { type, message }).catch(() => undefined);
   let warmth!: Warmth; // made right below: it needs the context it belongs to
   let reviewer!: Reviewer;
+  // Built on first use (listing code actions, an edit), never before: a folder may be large.
+  const workspaceIndex = new WorkspaceIndex({
+    policy: () => workspacePolicy(ctx.workspaceFolders, config),
+    onError: (message) => log.warn(`workspace index: ${message}`),
+  });
   const ctx: ServerContext = {
     connection,
     documents,
@@ -72,6 +79,7 @@ export function createServer(connection: Connection, options: ServerOptions): Se
     get reviewer() {
       return reviewer;
     },
+    workspaceIndex,
     negotiated: negotiate({}),
     workspaceFolders: [],
     get config() {
@@ -185,6 +193,7 @@ export function createServer(connection: Connection, options: ServerOptions): Se
   connection.onShutdown(() => {
     warmth.dispose();
     reviewer.dispose();
+    workspaceIndex.dispose();
     ctx.latest.abortAll();
     if (!(ctx.spark instanceof Error)) ctx.spark.destroy();
   });
@@ -220,6 +229,7 @@ export function createServer(connection: Connection, options: ServerOptions): Se
     dispose() {
       warmth.dispose();
       reviewer.dispose();
+      workspaceIndex.dispose();
       ctx.latest.abortAll();
       if (!(ctx.spark instanceof Error)) ctx.spark.destroy();
     },

@@ -9,6 +9,7 @@ import type { SparkError } from '../spark/errors.js';
 import type { Negotiated } from './capabilities.js';
 import type { Documents } from './documents.js';
 import type { Reviewer } from './reviewer.js';
+import type { WorkspaceIndex } from '../workspace/workspace-index.js';
 import type { Warmth } from './warmth.js';
 
 export interface Logger {
@@ -29,6 +30,8 @@ export interface ServerContext {
   readonly warmth: Warmth;
   /** Reviews applied edits with the larger model and publishes the findings. */
   readonly reviewer: Reviewer;
+  /** The files of the workspace folders (listing, test-file conventions). */
+  readonly workspaceIndex: WorkspaceIndex;
   negotiated: Negotiated;
   config: Config;
   /** URIs of the workspace folders the client named (empty: none named). */

@@ -1,6 +1,6 @@
-// The code actions of reviews: "Spark: Fix <title>" for a spark-review diagnostic (an instructed edit whose
-// instruction is the finding) and "Spark: Review this file" (the spark.review command). Listing only; the
-// edit itself goes through the usual resolve or command path.
+// The code actions of reviews: "Spark: Fix <title>" for a spark-review diagnostic (an instructed patch edit of
+// the file whose instruction is the finding) and "Spark: Review this file" (the spark.review command).
+// Listing only; the edit itself goes through the usual resolve or command path.
 import { CodeActionKind, type CodeAction, type Diagnostic } from 'vscode-languageserver';
 import type { TextDocument } from 'vscode-languageserver-textdocument';
 import { z } from 'zod';
@@ -8,7 +8,7 @@ import { enclosingBlocks } from '../review/enclosing.js';
 import { fixInstruction, REVIEW_SOURCE, titleOf } from '../review/findings.js';
 import { Command } from './commands.js';
 import type { ServerContext } from './context.js';
-import type { EditTarget } from './edit-flow.js';
+import type { EditTarget } from './edit-target.js';
 
 export const REVIEW_FILE_TITLE = 'Spark: Review this file';
 
@@ -36,7 +36,9 @@ export function reviewFix(ctx: ServerContext, doc: TextDocument, d: Diagnostic):
     title: `Spark: Fix ${truncate(title, 70)}`,
     target: {
       uri: doc.uri,
+      // The whole file may change (a fix may need an import or a guard elsewhere); the range says where to look.
       range: { start: { line: around.start, character: 0 }, end: { line: endLine, character: 0 } },
+      scope: 'file',
       instruction: fixInstruction({ title, body }, lines),
       diagnostics: [{ message: title, line: lines.start, severity: 'error', source: REVIEW_SOURCE }],
     },

@@ -7,16 +7,17 @@
 // findings published for a file are the last review's, mapped to the document as it is now: a finding
 // whose lines the user changed is gone. A review never edits anything. After the endpoint refused the
 // review model, no review is sent until the review settings (or the endpoint) change.
-import { MessageType, type CancellationToken, type Diagnostic, type TextEdit, type WorkspaceEdit } from 'vscode-languageserver';
+import { MessageType, type CancellationToken, type Diagnostic } from 'vscode-languageserver';
 import { extname } from 'node:path';
-import { TextDocument } from 'vscode-languageserver-textdocument';
+import type { TextDocument } from 'vscode-languageserver-textdocument';
 import type { Config } from '../config/schema.js';
 import { languageOfPath, loadParsers, outlineSymbols, type Parsers, type SymbolSpan } from '../context/cross-file/index.js';
 import { placeFindings, toDiagnostic, type ReviewedFile } from '../review/findings.js';
 import { lineEditsBetween, lineEditsOfChanges, mapLines, type ContentChange, type LineEdit, type Lines } from '../review/line-map.js';
 import { buildReviewPrompt } from '../review/prompt.js';
 import { parseReview, REVIEW_TEXT_FORMAT, type Finding } from '../review/schema.js';
-import type { ChangedFile } from '../review/changes.js';
+import type { FileChange } from '../edits/apply-patch.js';
+import { changedFilesOf, type ChangedFile } from '../review/changes.js';
 import type { GenerateResult } from '../spark/api.js';
 import { Priority } from '../spark/api.js';
 import { SparkError, SparkErrorCode } from '../spark/errors.js';
@@ -106,46 +107,34 @@ export class Reviewer {
 
   constructor(private readonly ctx: ServerContext) {}
 
-  /**
-   * The files an edit changes, with their text before and after it. Call before the edit is sent, while the
-   * open documents are still at the version it was computed against. Files that are not open are left out.
-   */
-  capture(edit: WorkspaceEdit): ChangedFile[] {
-    const groups = new Map<string, TextEdit[]>();
-    for (const change of edit.documentChanges ?? []) {
-      if (!('edits' in change)) continue;
-      groups.set(change.textDocument.uri, [...(groups.get(change.textDocument.uri) ?? []), ...(change.edits as TextEdit[])]);
-    }
-    for (const [uri, edits] of Object.entries(edit.changes ?? {})) groups.set(uri, [...(groups.get(uri) ?? []), ...edits]);
-    const files: ChangedFile[] = [];
-    for (const [uri, edits] of groups) {
-      const doc = this.ctx.documents.get(uri);
-      if (!doc) continue;
-      const before = doc.getText();
-      const after = TextDocument.applyEdits(doc, edits);
-      if (after !== before) files.push({ uri, languageId: doc.languageId, before, after });
-    }
-    return files;
+  /** After the editor applied a Spark edit: review its changes in the background (when reviews after edits are on). */
+  afterEdit(instruction: string, changes: readonly FileChange[]): void {
+    this.reviewAfterEdit(instruction, changedFilesOf(changes, (uri) => this.languageOf(uri)));
   }
 
-  /** After the editor applied a Spark edit: review it in the background (when reviews after edits are on). */
-  afterEdit(instruction: string, files: ChangedFile[]): void {
+  /**
+   * After code action resolve handed an edit to the editor, which applies it itself: review it once the first
+   * document it changes shows exactly the edited text (the next resolve for the document, or a few other
+   * changes, drop it).
+   */
+  expect(instruction: string, changes: readonly FileChange[]): void {
+    const files = changedFilesOf(changes, (uri) => this.languageOf(uri));
+    for (const file of files) this.expected.delete(file.uri);
+    const primary = files.find((f) => this.ctx.documents.get(f.uri));
+    if (!primary || !this.ctx.config.review.enabled || !this.ctx.config.review.afterEdit) return;
+    this.expected.set(primary.uri, { instruction, files, text: primary.after, misses: 0 });
+  }
+
+  private reviewAfterEdit(instruction: string, files: ChangedFile[]): void {
     const review = this.ctx.config.review;
     if (!review.enabled || !review.afterEdit || files.length === 0) return;
     if (this.refusedModel === review.model) return;
     this.start(instruction, files, undefined, true).catch((e: unknown) => this.backgroundFailure(e));
   }
 
-  /**
-   * After code action resolve handed an edit to the editor, which applies it itself: review it once the
-   * document shows exactly the edited text (the next resolve for the document, or a few other changes, drop it).
-   */
-  expect(instruction: string, edit: WorkspaceEdit): void {
-    const files = this.capture(edit);
-    for (const file of files) this.expected.delete(file.uri);
-    const primary = files[0];
-    if (!primary || !this.ctx.config.review.enabled || !this.ctx.config.review.afterEdit) return;
-    this.expected.set(primary.uri, { instruction, files, text: primary.after, misses: 0 });
+  /** The open document's language id, else the file's extension. */
+  private languageOf(uri: string): string {
+    return this.ctx.documents.get(uri)?.languageId ?? (extname(promptPath(uri)).slice(1) || 'text');
   }
 
   /** spark.review: reviews the unsaved changes of a document, or the document (or range) as it is. */
@@ -169,7 +158,7 @@ export class Reviewer {
     } else {
       // A file that is not open is reviewed as it is on disk (refused like any read of the workspace).
       const snapshot = await read(policy, target.uri);
-      file = { uri: target.uri, languageId: extname(snapshot.fsPath).slice(1) || 'text', before: null, after: snapshot.text };
+      file = { uri: target.uri, languageId: this.languageOf(target.uri), before: null, after: snapshot.text };
     }
     const focus = target.range ? { start: target.range.start.line, end: Math.max(target.range.start.line, target.range.end.line) } : undefined;
     const cancel = token.onCancellationRequested(() => this.cancelRunsOf(target.uri));
@@ -196,7 +185,7 @@ export class Reviewer {
     if (expected) {
       if (text === expected.text) {
         this.expected.delete(doc.uri);
-        this.afterEdit(expected.instruction, expected.files);
+        this.reviewAfterEdit(expected.instruction, expected.files);
       } else if (++expected.misses >= EXPECT_CHANGES) {
         this.expected.delete(doc.uri);
       }

@@ -30,7 +30,7 @@ const isReview = (r: SimRequest) => r.jsonSchema !== undefined;
 function editorSide(lsp: LspUnderTest, docs: Map<string, TextDocument>, onApplied: (params: ApplyWorkspaceEditParams) => void): void {
   lsp.client.onRequest(ApplyWorkspaceEditRequest.type, (params) => {
     onApplied(params);
-    return applyAsEditor(docs, params.edit, (uri) => lsp.change(uri, docs.get(uri)!.getText()));
+    return applyAsEditor(docs, params.edit, false, (uri) => lsp.change(uri, docs.get(uri)!.getText()));
   });
 }
 

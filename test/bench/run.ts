@@ -5,6 +5,7 @@ import { contextBench } from './context.js';
 import { eventsBench } from './events.js';
 import { latencyBench } from './latency.js';
 import { memoryBench } from './memory.js';
+import { patchEditBench } from './patch-edit.js';
 import { reviewBench } from './review.js';
 import { stormBench } from './storm.js';
 import { machine, type Bench } from './support.js';
@@ -13,7 +14,7 @@ import { typingAlongBench } from './typing-along.js';
 import { warmBench } from './warm.js';
 import { workspaceIndexBench } from './workspace-index.js';
 
-const ALL: Bench[] = [latencyBench, transportBench, warmBench, stormBench, typingAlongBench, eventsBench, memoryBench, workspaceIndexBench, contextBench, reviewBench];
+const ALL: Bench[] = [latencyBench, transportBench, warmBench, stormBench, typingAlongBench, eventsBench, memoryBench, workspaceIndexBench, contextBench, patchEditBench, reviewBench];
 
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');

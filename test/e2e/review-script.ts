@@ -1,8 +1,7 @@
 // What the models answer in the review e2e tests (Neovim and Emacs): the sample file, Spark's edits chosen from
 // the instruction, and the review model's findings (through spark-sim's reviewer hook) chosen from what the
 // review request shows.
-import type { SimFinding, SimRequest } from '../../server/sim/api.js';
-import type { SparkSim } from '../../server/sim/api.js';
+import type { SimFinding, SimRequest, SparkSim } from '../../server/sim/api.js';
 import { isReviewRequest } from './support.js';
 
 export const STATS = [
@@ -40,8 +39,20 @@ export function script(sim: SparkSim, path: string): void {
   });
   sim.setResponder((req: SimRequest) => {
     if (req.inputText.includes('drop the empty check')) return '  // values are never empty\n';
-    // The fix rewrites the function around the finding.
-    if (req.inputText.includes('A code review found this problem')) return FIXED.slice(0, FIXED.indexOf('}\n') + 2);
+    // The fix is a patch of the file (the workspace folder, or the file's own directory, holds it).
+    if (req.inputText.includes('A code review found this problem')) {
+      return {
+        toolInput: [
+          '*** Begin Patch',
+          '*** Update File: stats.ts',
+          '@@',
+          '-  return total / values.length;',
+          '+  return values.length === 0 ? 0 : total / values.length;',
+          '*** End Patch',
+          '',
+        ].join('\n'),
+      };
+    }
     return '';
   });
 }

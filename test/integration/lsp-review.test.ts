@@ -2,6 +2,9 @@
 // diagnostics (content, severity, mapping through the user's changes), quick fixes (resolve and command
 // paths), spark.review on demand, the settings, a refused review model, malformed answers, supersession.
 import assert from 'node:assert/strict';
+import { mkdirSync, mkdtempSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import { afterEach, test } from 'node:test';
 import {
   CodeActionRequest,
@@ -18,7 +21,7 @@ import {
   type TextEdit,
 } from 'vscode-languageserver-protocol/node';
 import { TextDocument } from 'vscode-languageserver-textdocument';
-import type { SimFinding, SimRequest } from '../../server/sim/api.js';
+import type { SimFinding, SimReply, SimRequest } from '../../server/sim/api.js';
 import { REVIEW_INSTRUCTIONS } from '../../server/review/prompt.js';
 import { REVIEW_JSON_SCHEMA } from '../../server/review/schema.js';
 import { EGLOT_CAPABILITIES, startHarness, until, type Harness, type HarnessOptions } from '../support/lsp-harness.js';
@@ -121,6 +124,11 @@ function edit(instruction = 'drop the empty check', range = GUARD_RANGE): Promis
   return h.client.sendRequest(ExecuteCommandRequest.type, { command: 'spark.edit', arguments: [{ uri: URI, range, instruction }] });
 }
 
+/** The fix as the model answers it: a patch of the file (the apply_patch tool's input). */
+const fixPatch = (line: string): SimReply => ({
+  toolInput: ['*** Begin Patch', '*** Update File: src/stats.ts', '@@', '-  return total / values.length;', `+${line.trimEnd()}`, '*** End Patch', ''].join('\n'),
+});
+
 const DIVISION: ScriptedFinding = { title: '[P1] Division by zero when values is empty', body: 'total / values.length is NaN for [].', priority: 1, start: 5 };
 
 test('an applied edit is reviewed in the background: its findings become diagnostics with the title, body and severity', { timeout: 15_000 }, async () => {
@@ -215,7 +223,7 @@ test('quick fix through resolve: "Spark: Fix <title>" edits with the finding as 
 
   const FIXED = '  return values.length === 0 ? 0 : total / values.length;\n';
   h.sim.setReviewer(() => []);
-  h.sim.setResponder(() => `export function mean(values: number[]) {\n${NO_GUARD}  let total = 0;\n  for (const v of values) total += v;\n${FIXED}}\n`);
+  h.sim.setResponder(() => fixPatch(FIXED));
   const resolved = (await h.client.sendRequest(CodeActionResolveRequest.type, fix)) as CodeAction;
   const prompt = JSON.stringify(h.requests()[requestsBefore]!.body);
   assert.match(prompt, /A code review found this problem at line 5/);
@@ -243,10 +251,12 @@ test('quick fix through the command path (no resolve): spark.edit applies the fi
   })) as CodeAction[];
   const fix = listed.find((a) => a.title.startsWith('Spark: Fix [P1]'));
   assert.equal(fix?.command?.command, 'spark.edit');
-  const args = fix!.command!.arguments![0] as { instruction: string };
+  const args = fix!.command!.arguments![0] as { instruction: string; scope: string; range: { start: { line: number } } };
   assert.match(args.instruction, /total \/ values.length is NaN/, 'the body comes from the published finding when the client drops data');
+  assert.equal(args.scope, 'file', 'a patch of the file, looking first at the function around the finding');
+  assert.equal(args.range.start.line, 0);
   h.sim.setReviewer(() => []);
-  h.sim.setResponder(() => `export function mean(values: number[]) {\n${NO_GUARD}  let total = 0;\n  for (const v of values) total += v;\n  return values.length ? total / values.length : 0;\n}\n`);
+  h.sim.setResponder(() => fixPatch('  return values.length ? total / values.length : 0;\n'));
   assert.deepEqual(await h.client.sendRequest(ExecuteCommandRequest.type, fix!.command!), { applied: true });
   assert.match(h.text(URI), /values.length \? total/);
   await diagnosticsWhen('the re-review clears it', (d) => d.length === 0);
@@ -370,4 +380,76 @@ test('a review in flight is superseded by a newer edit of the same file: only th
   assert.equal(diagnostics[0]!.message, DIVISION.title);
   assert.equal(reviews().length, 2);
   assert.ok(!published.some((p) => p.diagnostics.some((d) => String(d.message).includes("Stale"))));
+});
+
+/** A workspace folder on disk holding `files`; the harness started on it with reviews on. */
+async function startOnDisk(files: Record<string, string>, review: (request: SimRequest, n: number) => ScriptedFinding[]): Promise<string> {
+  const dir = realpathSync(mkdtempSync(join(tmpdir(), 'spark-review-')));
+  for (const [path, text] of Object.entries(files)) {
+    mkdirSync(dirname(join(dir, path)), { recursive: true });
+    writeFileSync(join(dir, path), text);
+  }
+  await start(review, { workspaceDir: dir });
+  return dir;
+}
+
+const MATH = 'export function divide(a: number, b: number): number {\n  return a / b;\n}\n';
+
+test('a workspace edit is reviewed as one change; findings on a file that is not open are published for it', { timeout: 15_000 }, async (t) => {
+  const dir = await startOnDisk({ 'src/stats.ts': SOURCE, 'src/math.ts': MATH }, (request) => [
+    { ...DIVISION, path: join(dir, 'src/stats.ts'), start: 4 },
+    { title: '[P2] divide no longer checks b', priority: 2, start: 2, path: join(dir, 'src/math.ts') },
+  ]);
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const stats = h.uri('src/stats.ts');
+  const math = h.uri('src/math.ts');
+  h.open(stats, SOURCE);
+  h.sim.setResponder((request) =>
+    isReview(request)
+      ? ''
+      : {
+          toolInput: [
+            '*** Begin Patch',
+            '*** Update File: src/stats.ts',
+            '@@',
+            '-  return total / values.length;',
+            '+  return divide(total, values.length);',
+            '*** Update File: src/math.ts',
+            '@@',
+            '-  return a / b;',
+            '+  return b === 0 ? NaN : a / b;',
+            '*** End Patch',
+            '',
+          ].join('\n'),
+        },
+  );
+  assert.deepEqual(
+    await h.client.sendRequest(ExecuteCommandRequest.type, { command: 'spark.edit', arguments: [{ uri: stats, instruction: 'use divide', scope: 'workspace' }] }),
+    { applied: true },
+  );
+  const onMath = await diagnosticsWhen('the finding on the file that is not open', (d) => d.length === 1, math);
+  assert.equal(onMath[0]!.message, '[P2] divide no longer checks b');
+  assert.deepEqual(onMath[0]!.range, { start: { line: 1, character: 2 }, end: { line: 1, character: '  return b === 0 ? NaN : a / b;'.length } });
+  assert.equal((await diagnosticsWhen('the finding on the open file', (d) => d.length === 1, stats))[0]!.message, DIVISION.title);
+  assert.equal(reviews().length, 1, 'one review for the whole change');
+  const input = JSON.stringify(reviews()[0]!.body['input']);
+  for (const part of ['use divide', `+++ ${join(dir, 'src/math.ts')}`, `+++ ${join(dir, 'src/stats.ts')}`, '+  return b === 0 ? NaN : a / b;']) {
+    assert.ok(input.includes(JSON.stringify(part).slice(1, -1)), `the review input has ${part}`);
+  }
+});
+
+test('spark.review of a file that is not open reviews it as it is on disk and publishes its findings', { timeout: 15_000 }, async (t) => {
+  const dir = await startOnDisk({ 'src/math.ts': MATH }, () => [{ title: '[P1] Division by zero when b is 0', priority: 1, start: 2, path: join(dir, 'src/math.ts') }]);
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const math = h.uri('src/math.ts');
+  assert.deepEqual(await h.client.sendRequest(ExecuteCommandRequest.type, { command: 'spark.review', arguments: [{ uri: math }] }), { reviewed: true, findings: 1 });
+  const [d] = await diagnosticsWhen('published for the closed file', (x) => x.length === 1, math);
+  assert.equal(d!.severity, DiagnosticSeverity.Error);
+  const input = JSON.stringify(reviews()[0]!.body['input']);
+  assert.match(input, /as it is/);
+  assert.match(input, /2 \| {3}return a \/ b;/);
+  await assert.rejects(
+    h.client.sendRequest(ExecuteCommandRequest.type, { command: 'spark.review', arguments: [{ uri: h.uri('src/missing.ts') }] }),
+    (e: unknown) => e instanceof ResponseError && (e.data as { code: string }).code === 'SPARK_ERR_PATH_REFUSED',
+  );
 });
