@@ -11,7 +11,7 @@ import { MessageType, type CancellationToken, type Diagnostic } from 'vscode-lan
 import { extname } from 'node:path';
 import type { TextDocument } from 'vscode-languageserver-textdocument';
 import type { Config } from '../config/schema.js';
-import { languageOfPath, loadParsers, outlineSymbols, type Parsers, type SymbolSpan } from '../context/cross-file/index.js';
+import { languageOfPath, outlineSymbols, type Parsers, type SymbolSpan } from '../context/cross-file/index.js';
 import { placeFindings, toDiagnostic, type ReviewedFile } from '../review/findings.js';
 import { lineEditsBetween, lineEditsOfChanges, mapLines, type ContentChange, type LineEdit, type Lines } from '../review/line-map.js';
 import { buildReviewPrompt } from '../review/prompt.js';
@@ -22,6 +22,7 @@ import type { GenerateResult } from '../spark/api.js';
 import { Priority } from '../spark/api.js';
 import { SparkError, SparkErrorCode } from '../spark/errors.js';
 import type { ServerContext } from './context.js';
+import { syntaxParsers } from './syntax.js';
 import { promptPath } from './uri.js';
 import { ensureMayUse, mayUse } from './workspace.js';
 import { workspacePolicy } from '../workspace/policy.js';
@@ -67,21 +68,6 @@ interface Expected {
   /** The text the document will have once the editor applied the edit. */
   text: string;
   misses: number;
-}
-
-/**
- * The syntax parsers that find the functions around a change, loaded on the first review (the tree-sitter
- * grammars of server/context/cross-file, about 15 MiB) and shared by every server of the process; undefined
- * when they could not be loaded (blocks are then found by indentation).
- */
-let parsers: Promise<Parsers | undefined> | undefined;
-
-function syntaxParsers(log: ServerContext['log']): Promise<Parsers | undefined> {
-  parsers ??= loadParsers().catch((e: unknown) => {
-    log.warn(`review: no syntax parsers (${e instanceof Error ? e.message : String(e)}); functions are found by indentation`);
-    return undefined;
-  });
-  return parsers;
 }
 
 /** The file's functions and classes, when its language has a parser. */
