@@ -56,8 +56,9 @@ interface LatencyResult {
 }
 
 async function completionLatency(quick: boolean): Promise<{ results: LatencyResult[]; blocks: number; perBlock: number; reviews: number; reviewMs: Summary }> {
-  const blocks = quick ? 4 : 16;
-  const perBlock = quick ? 10 : 25;
+  // Enough samples that p99 is not one outlier: 600 per mode in the full run.
+  const blocks = quick ? 4 : 40;
+  const perBlock = quick ? 10 : 30;
   // A slow review: 40 tokens/s for a long answer, so one streams through a whole block of completions.
   const models: Record<string, SimModel> = { [REVIEW_MODEL]: { tokensPerSecond: 40 } };
   const lsp = await stdioLsp({ sim: { tokensPerSecond: 1000, latency: { ttftBaseMs: 5 }, models }, settings: {} });
