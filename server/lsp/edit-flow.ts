@@ -10,6 +10,7 @@ import { computeMinimalEdits } from '../edits/minimal.js';
 import { buildWorkspaceEdit } from '../edits/workspace-edit.js';
 import { Priority } from '../spark/api.js';
 import { SparkError, SparkErrorCode } from '../spark/errors.js';
+import type { RequestTimings } from '../spark/timings.js';
 import type { ServerContext } from './context.js';
 import { promptPath } from './uri.js';
 import { ensureMayUse } from './workspace.js';
@@ -49,7 +50,11 @@ export interface ComputedEdit {
 /** Milliseconds between two $/progress reports while an edit streams. */
 const PROGRESS_INTERVAL_MS = 100;
 
-export async function computeEdit(ctx: ServerContext, target: EditTarget, token: CancellationToken): Promise<ComputedEdit> {
+export function computeEdit(ctx: ServerContext, target: EditTarget, token: CancellationToken): Promise<ComputedEdit> {
+  return ctx.status.track('edit', target.uri, (timings) => computeEditTimed(ctx, target, token, timings));
+}
+
+async function computeEditTimed(ctx: ServerContext, target: EditTarget, token: CancellationToken, timings: RequestTimings): Promise<ComputedEdit> {
   const spark = ctx.spark;
   if (spark instanceof Error) throw spark;
   const doc = ctx.documents.get(target.uri);
@@ -87,6 +92,7 @@ export async function computeEdit(ctx: ServerContext, target: EditTarget, token:
       affinity: target.uri,
       signal: controller.signal,
       onText: progress.onText,
+      timings,
     });
     if (result.status === 'incomplete') {
       throw new SparkError(SparkErrorCode.Incomplete, 'the answer was cut short (max_output_tokens); nothing was applied');

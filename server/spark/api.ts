@@ -1,5 +1,6 @@
 // The seam between the LSP layer and the model: what a caller may ask of Spark and what it gets.
 // Pure types; the implementation lives in client.ts (pool.ts, connection.ts, transport-http.ts).
+import type { RequestTimings } from './timings.js';
 
 /** Scheduling priority: higher runs first when every lane is busy. */
 export const Priority = {
@@ -37,6 +38,8 @@ export interface GenerateRequest {
   warm?: { key: string; fullInput: string };
   /** `prompt_cache_key` to send (stable per document, so the provider's prompt cache keeps hitting). */
   promptCacheKey?: string;
+  /** Marks the client fills as the request moves (queue, frame sent, first token, last event); see timings.ts. */
+  timings?: RequestTimings;
 }
 
 export interface WarmRequest {
@@ -91,6 +94,13 @@ export interface SparkClientOptions {
   deadlineGraceMs?: number | undefined;
   /** Optional `reasoning.effort`; omitted when undefined. */
   reasoningEffort?: 'minimal' | 'low' | 'medium' | 'high' | undefined;
+  /**
+   * Resolves the API key again (e.g. re-runs spark.apiKeyCommand) before a retry after the key was refused;
+   * rejects with the reason when there is none. Without it the same key is tried again.
+   */
+  refreshApiKey?: (() => Promise<string>) | undefined;
+  /** When a refused key may be tried again (see auth-retry.ts); default 2 s after a refusal, 5 a minute. */
+  authRetry?: { pauseMs: number; perMinute: number } | undefined;
   /** Diagnostics sink; the API key must never reach it. */
   log?: (level: 'error' | 'warn' | 'info' | 'debug', message: string) => void;
 }

@@ -14,6 +14,7 @@ import { SparkError, SparkErrorCode } from './errors.js';
 import { SparkPool, type AttemptSink } from './pool.js';
 import type { SparkConnection } from './connection.js';
 import type { ResponseOutcome } from './response-stream.js';
+import { markEvent, markSubmitted, timedFrame } from './timings.js';
 
 /** Default time a response may run past its deadline before its socket is dropped (ms). */
 export const DEFAULT_DEADLINE_GRACE_MS = 5_000;
@@ -75,6 +76,8 @@ export function createSparkClient(options: SparkClientOptions): SparkClient {
         graceMs: options.deadlineGraceMs ?? DEFAULT_DEADLINE_GRACE_MS,
         log,
         warmFrame: (req, streamId) => warmFrame(req, streamId),
+        refreshApiKey: options.refreshApiKey,
+        authRetry: options.authRetry,
         onStatus: (status) => {
           for (const listener of [...listeners]) {
             try {
@@ -150,6 +153,7 @@ export function createSparkClient(options: SparkClientOptions): SparkClient {
           return call.settled;
         },
         onText: (text) => {
+          markEvent(call.req.timings);
           if (call.settled || call.req.onText === undefined) return;
           try {
             call.req.onText(text);
@@ -157,7 +161,10 @@ export function createSparkClient(options: SparkClientOptions): SparkClient {
             log('error', `spark client: onText threw: ${(e as Error).message}`);
           }
         },
-        onDone: (outcome, transport) => call.succeed(outcome, transport),
+        onDone: (outcome, transport) => {
+          markEvent(call.req.timings);
+          call.succeed(outcome, transport);
+        },
         onError: (error, retryable, failedOn, chained) => {
           if (call.settled) return;
           if (retryable && !call.retried && Date.now() < call.req.deadline && !closed) {
@@ -181,8 +188,8 @@ export function createSparkClient(options: SparkClientOptions): SparkClient {
         signal: this.ctrl.signal,
         sink,
         warmKey: this.noChain ? undefined : this.req.warm?.key,
-        wsFrame: (streamId, previousResponseId) => wsFrame(this.req, streamId, previousResponseId),
-        httpBody: () => httpBody(this.req),
+        wsFrame: (streamId, previousResponseId) => timedFrame(this.req.timings, () => wsFrame(this.req, streamId, previousResponseId)),
+        httpBody: () => timedFrame(this.req.timings, () => httpBody(this.req)),
       });
     }
   }
@@ -248,6 +255,7 @@ export function createSparkClient(options: SparkClientOptions): SparkClient {
         const seconds = Math.ceil(wait / 1000);
         return Promise.reject(new SparkError(SparkErrorCode.RateLimited, `rate limited by the service; holding requests for ${seconds} s`, { retryAfterMs: wait }));
       }
+      markSubmitted(req.timings);
       return new Promise<GenerateResult>((resolve, reject) => {
         const call = new Call(req, resolve, reject);
         if (wait <= 0) call.attempt(undefined);
