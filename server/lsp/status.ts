@@ -86,7 +86,9 @@ export class Status {
   private requestTrouble: 'rate-limited' | 'model-refused' | undefined;
   /** Something went wrong since the client last connected: the next connection is a recovery. */
   private troubled = false;
+  /** A ring of the last WINDOW completions' phases; `next` is where the next one goes. */
   private readonly window: Record<Phase, number>[] = [];
+  private next = 0;
   private readonly listeners: ((record: RequestRecord) => void)[] = [];
 
   constructor(private readonly deps: StatusDeps) {}
@@ -165,8 +167,8 @@ export class Status {
       if (record.kind !== 'edit') {
         const phases = phasesOf(timings);
         if (phases !== undefined) {
-          this.window.push(phases);
-          if (this.window.length > WINDOW) this.window.shift();
+          this.window[this.next] = phases;
+          this.next = (this.next + 1) % WINDOW;
         }
       }
       if (this.requestTrouble !== undefined) {

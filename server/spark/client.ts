@@ -114,7 +114,11 @@ export function createSparkClient(options: SparkClientOptions): SparkClient {
       req.signal?.addEventListener('abort', this.onAbort, { once: true });
     }
 
-    private finish(): boolean {
+    /**
+     * `release`: abort the attempt's signal, so a request still queued leaves the queue and an HTTP request is
+     * dropped. A success needs none (its attempt is over and nothing listens), and an abort costs an Event.
+     */
+    private finish(release: boolean): boolean {
       if (this.settled) return false;
       this.settled = true;
       calls.delete(this);
@@ -123,7 +127,7 @@ export function createSparkClient(options: SparkClientOptions): SparkClient {
       this.timer = undefined;
       this.hold = undefined;
       this.req.signal?.removeEventListener('abort', this.onAbort);
-      this.ctrl.abort('settled'); // a string reason: abort() without one builds a DOMException per request
+      if (release) this.ctrl.abort('settled'); // a string reason: abort() without one builds a DOMException
       return true;
     }
 
@@ -136,14 +140,14 @@ export function createSparkClient(options: SparkClientOptions): SparkClient {
     }
 
     succeed(outcome: ResponseOutcome, transport: 'websocket' | 'http'): void {
-      if (this.finish()) this.resolve({ ...outcome, transport });
+      if (this.finish(false)) this.resolve({ ...outcome, transport });
     }
 
     fail(error: SparkError): void {
       if (error.code === SparkErrorCode.RateLimited && error.retryAfterMs !== undefined) {
         holdUntil = Math.max(holdUntil, Date.now() + error.retryAfterMs);
       }
-      if (this.finish()) this.reject(error);
+      if (this.finish(true)) this.reject(error);
     }
 
     attempt(avoid: SparkConnection | undefined): void {

@@ -2,6 +2,7 @@
 // Each benchmark prints a table and writes JSON + SVG into test/bench/results/. Timings never fail the run;
 // the exit status is non-zero only when a benchmark crashed.
 import { eventsBench } from './events.js';
+import { hotPathBench } from './hot-path.js';
 import { latencyBench } from './latency.js';
 import { memoryBench } from './memory.js';
 import { stormBench } from './storm.js';
@@ -10,7 +11,7 @@ import { transportBench } from './transport.js';
 import { typingAlongBench } from './typing-along.js';
 import { warmBench } from './warm.js';
 
-const ALL: Bench[] = [latencyBench, transportBench, warmBench, stormBench, typingAlongBench, eventsBench, memoryBench];
+const ALL: Bench[] = [hotPathBench, latencyBench, transportBench, warmBench, stormBench, typingAlongBench, eventsBench, memoryBench];
 
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
