@@ -163,7 +163,8 @@ export const hotPathBench: Bench = {
     const n = quick ? 60 : 300;
     const settings = { poolSize: 1 };
     const sim = { tokensPerSecond: 0 };
-    // SPARK_BENCH_BASELINE=/path/to/other/dist/server/main.js measures another build side by side with this one.
+    // SPARK_BENCH_BASELINE=/path/to/other/dist/server/main.js measures another build side by side with this one
+    // (SPARK_BENCH_BASELINE_LABEL names it in the results).
     const baseline = process.env.SPARK_BENCH_BASELINE;
     const stdio = [{ variant: STDIO, start: () => stdioLsp({ sim, settings }) }];
     if (baseline) stdio.push({ variant: `${STDIO}, baseline build`, start: () => stdioLsp({ sim, settings }, [], baseline) });
@@ -224,7 +225,7 @@ export const hotPathBench: Bench = {
         title: this.title,
         quick,
         machine: machine(),
-        parameters: { baseline: baseline ?? null, requestsPerPhase: n, phases: ['cold: the first pairs of a fresh server', 'warm: the pairs after those'], sim: { tokensPerSecond: 0, latency: 'none' }, reply: REPLY, poolSize: 1, targets: { p50: TARGET_P50, p99: TARGET_P99 } },
+        parameters: { baseline: baseline === undefined ? null : (process.env.SPARK_BENCH_BASELINE_LABEL ?? 'another build (SPARK_BENCH_BASELINE)'), requestsPerPhase: n, phases: ['cold: the first pairs of a fresh server', 'warm: the pairs after those'], sim: { tokensPerSecond: 0, latency: 'none' }, reply: REPLY, poolSize: 1, targets: { p50: TARGET_P50, p99: TARGET_P99 } },
         results,
         tables: [
           { title: 'ms', markdown: table },
