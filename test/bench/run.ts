@@ -3,6 +3,7 @@
 // the exit status is non-zero only when a benchmark crashed.
 import { contextBench } from './context.js';
 import { eventsBench } from './events.js';
+import { hotPathBench } from './hot-path.js';
 import { latencyBench } from './latency.js';
 import { memoryBench } from './memory.js';
 import { patchEditBench } from './patch-edit.js';
@@ -14,7 +15,7 @@ import { typingAlongBench } from './typing-along.js';
 import { warmBench } from './warm.js';
 import { workspaceIndexBench } from './workspace-index.js';
 
-const ALL: Bench[] = [latencyBench, transportBench, warmBench, stormBench, typingAlongBench, eventsBench, memoryBench, workspaceIndexBench, contextBench, patchEditBench, reviewBench];
+const ALL: Bench[] = [hotPathBench, latencyBench, transportBench, warmBench, stormBench, typingAlongBench, eventsBench, memoryBench, workspaceIndexBench, contextBench, patchEditBench, reviewBench];
 
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
