@@ -8,6 +8,9 @@ import type { SparkClient } from '../spark/api.js';
 import type { SparkError } from '../spark/errors.js';
 import type { Negotiated } from './capabilities.js';
 import type { Documents } from './documents.js';
+import type { WorkspaceIndex } from '../workspace/workspace-index.js';
+import type { EditedRegions } from '../context/edited-regions.js';
+import type { CrossFile } from './cross-file.js';
 import type { Warmth } from './warmth.js';
 
 export interface Logger {
@@ -26,6 +29,12 @@ export interface ServerContext {
   readonly typingAlong: TypingAlong;
   /** Keeps each open document's context warm on the model side. */
   readonly warmth: Warmth;
+  /** The files of the workspace folders (listing, test-file conventions). */
+  readonly workspaceIndex: WorkspaceIndex;
+  /** The regions of open documents the user changed last (recent edits in other files). */
+  readonly editedRegions: EditedRegions;
+  /** What each open document refers to in other files, precomputed off the request path. */
+  readonly crossFile: CrossFile;
   negotiated: Negotiated;
   config: Config;
   /** URIs of the workspace folders the client named (empty: none named). */

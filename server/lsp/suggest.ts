@@ -50,8 +50,12 @@ export async function suggest(
       diagnostics: [],
       budgetTokens: context.budgetTokens,
     });
+    // Most stable first: the cross-file context (also in the warm-up), then what changes between requests.
+    const volatile = ctx.crossFile.volatile(uri, offset, context.recentEditsTokens);
+    const stable = ctx.crossFile.stable(uri).text;
+    const fullInput = joinParts(stable, volatile, prompt.input);
     const chained = ctx.warmth.has(uri)
-      ? buildCompletionDelta({ languageId: snapshot.languageId, text, offset, budgetTokens: context.deltaTokens })
+      ? joinParts(volatile, buildCompletionDelta({ languageId: snapshot.languageId, text, offset, budgetTokens: context.deltaTokens }))
       : undefined;
     const around = {
       before: text.slice(Math.max(0, offset - PARSE_WINDOW), offset),
@@ -60,8 +64,8 @@ export async function suggest(
     const raw = await firstAnswer(ctx, turn.signal, wantsOneLine(around.after), (signal, onText) =>
       spark.generate({
         instructions: prompt.instructions,
-        input: chained ?? prompt.input,
-        ...(chained !== undefined ? { warm: { key: uri, fullInput: prompt.input } } : {}),
+        input: chained ?? fullInput,
+        ...(chained !== undefined ? { warm: { key: uri, fullInput } } : {}),
         promptCacheKey: ctx.warmth.cacheKey(uri),
         maxOutputTokens: completion.maxOutputTokens,
         priority: Priority.Interactive,
@@ -79,6 +83,10 @@ export async function suggest(
   } finally {
     turn.end();
   }
+}
+
+function joinParts(...parts: string[]): string {
+  return parts.filter((p) => p !== '').join('\n');
 }
 
 /** Text after the cursor on its line means the user is completing inside a line: one line is wanted. */
