@@ -324,7 +324,7 @@ function relatedBlock(path: string, text: string, remaining: number): string | u
 }
 
 /** A backtick fence longer than any backtick run in `text`, so the content cannot close it early. */
-function fenceFor(text: string): string {
+export function fenceFor(text: string): string {
   let longest = 0;
   for (const m of text.matchAll(/`+/g)) longest = Math.max(longest, m[0].length);
   return '`'.repeat(Math.max(3, longest + 1));

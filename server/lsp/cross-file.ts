@@ -255,7 +255,9 @@ export class CrossFile {
       : { imports: [], blocks: [] as DeclarationBlock[], unread: [] as string[] };
     const imports = new Set(collected.imports.flatMap((m) => m.files));
     const inputs = new Set<string>([...imports, ...collected.blocks.map((b) => b.path), ...collected.unread]);
-    const openFiles = this.relevantOpenFiles(uri, shown, imports, folders);
+    // An open file whose declarations are shown is not repeated whole (nor re-warmed for each edit of its bodies).
+    const declared = new Set(collected.blocks.map((b) => b.path));
+    const openFiles = this.relevantOpenFiles(uri, shown, imports, folders).filter((f) => !declared.has(f.source));
     for (const f of openFiles) inputs.add(f.source);
     const context = buildCrossFileContext({
       path: shown,

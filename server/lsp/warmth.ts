@@ -27,8 +27,8 @@ export class Warmth {
   private readonly ownChange = new Set<string>();
   /** Hash of the last warm-up input sent per document (dropped when that warm-up did not complete). */
   private readonly sent = new Map<string, string>();
-  /** Warm-ups sent since the server started (benchmarks read it). */
-  count = 0;
+  /** Warm-ups sent, and not sent because the input was the one already warm, since the server started. */
+  readonly counts = { sent: 0, unchanged: 0 };
 
   constructor(private readonly ctx: ServerContext) {}
 
@@ -87,10 +87,13 @@ export class Warmth {
       before: stable.text,
     });
     const hash = createHash('sha256').update(prompt.instructions).update('\0').update(prompt.input).digest('hex');
-    if (this.sent.get(uri) === hash && this.warmed.has(uri)) return;
+    if (this.sent.get(uri) === hash && this.warmed.has(uri)) {
+      this.counts.unchanged++;
+      return;
+    }
     this.sent.set(uri, hash);
     this.warmed.add(uri);
-    this.count++;
+    this.counts.sent++;
     void spark
       .warm({
         key: uri,

@@ -2,6 +2,7 @@
 // Records what the server sends the client (applyEdit, showMessage, progress) and keeps client-side copies
 // of open documents, applying edits the way an editor does (versioned documentChanges are checked).
 import { PassThrough } from 'node:stream';
+import { pathToFileURL } from 'node:url';
 import {
   ApplyWorkspaceEditRequest,
   ConfigurationRequest,
@@ -18,6 +19,7 @@ import {
   type ClientCapabilities,
   type LogMessageParams,
   type ProtocolConnection,
+  type Registration,
   type ShowMessageParams,
   type TextEdit,
   type WorkspaceEdit,
@@ -76,6 +78,8 @@ export interface HarnessOptions {
   beforeInitialize?: (sim: SparkSim) => void;
   /** Overrides the client's answer to workspace/applyEdit. */
   onApplyEdit?: (params: ApplyWorkspaceEditParams, h: Harness) => ApplyWorkspaceEditResult | undefined;
+  /** A real directory to name as the workspace folder (default: file:///work, which is not read). */
+  workspaceDir?: string;
 }
 
 export interface Harness {
@@ -89,6 +93,12 @@ export interface Harness {
   docs: Map<string, TextDocument>;
   /** Resolves once the client has answered the server's first workspace/configuration request. */
   configured: Promise<void>;
+  /** URI of the workspace folder. */
+  root: string;
+  /** URI of a path relative to the workspace folder. */
+  uri(relative: string): string;
+  /** What the server registered dynamically (client/registerCapability), in order. */
+  registrations: Registration[];
   open(uri: string, text: string, languageId?: string): void;
   /** Replaces the whole text (a full-content change), bumping the version. */
   change(uri: string, text: string): void;
@@ -129,6 +139,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
 
   const client = createProtocolConnection(new StreamMessageReader(toClient), new StreamMessageWriter(toServer));
   const docs = new Map<string, TextDocument>();
+  const root = options.workspaceDir ? pathToFileURL(options.workspaceDir).href : 'file:///work';
   const messageWaiters: { n: number; resolve: () => void }[] = [];
   let markConfigured = () => {};
   const configured = new Promise<void>((resolve) => (markConfigured = resolve));
@@ -142,6 +153,9 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     progress: [],
     docs,
     configured,
+    root,
+    uri: (relative) => `${root}/${relative.split('/').map(encodeURIComponent).join('/')}`,
+    registrations: [],
     open(uri, text, languageId = 'typescript') {
       docs.set(uri, TextDocument.create(uri, languageId, 1, text));
       void client.sendNotification('textDocument/didOpen', { textDocument: { uri, languageId, version: 1, text } });
@@ -189,7 +203,9 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     h.progress.push(p);
   });
   client.onRequest(WorkDoneProgressCreateRequest.type, () => {});
-  client.onRequest(RegistrationRequest.type, () => {});
+  client.onRequest(RegistrationRequest.type, (p) => {
+    h.registrations.push(...p.registrations);
+  });
   client.onRequest(ConfigurationRequest.type, (p) => {
     setImmediate(markConfigured);
     return p.items.map(() => options.settings ?? null);
@@ -207,10 +223,10 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
 
   await client.sendRequest(InitializeRequest.type, {
     processId: null,
-    rootUri: 'file:///work',
+    rootUri: root,
     capabilities: options.capabilities ?? FULL_CAPABILITIES,
     initializationOptions: options.initializationOptions,
-    workspaceFolders: [{ uri: 'file:///work', name: 'work' }],
+    workspaceFolders: [{ uri: root, name: 'work' }],
   });
   await client.sendNotification('initialized', {});
   return h;
