@@ -72,6 +72,8 @@ interface DocState {
   outline: SymbolSpan[];
   /** Its path as shown to the model (relative to its workspace folder). */
   shown: string;
+  /** Whether it may be shown in other documents' context (see isSource), as of this computation. */
+  source: boolean;
 }
 
 interface Engine {
@@ -278,6 +280,7 @@ export class CrossFile {
         imports,
         outline: analysis?.outline ?? [],
         shown,
+        source: this.isSource(uri),
       },
       missing,
     };
@@ -307,12 +310,13 @@ export class CrossFile {
     const out: RecentEdit[] = [];
     for (const region of this.ctx.editedRegions.list(except, RECENT_REGIONS)) {
       const doc = this.ctx.documents.get(region.uri);
-      if (!doc || !this.isSource(region.uri)) continue;
+      // Judged when the document's context was last computed: no path work on the request path.
+      if (!doc || this.states.get(region.uri)?.source !== true) continue;
       const first = Math.max(0, region.start - RECENT_CONTEXT_LINES);
       const last = Math.min(doc.lineCount, region.end + RECENT_CONTEXT_LINES, first + RECENT_REGION_LINES);
       const text = doc.getText({ start: { line: first, character: 0 }, end: { line: last, character: 0 } });
       if (text.trim() === '') continue;
-      out.push({ path: this.states.get(region.uri)?.shown ?? this.shownPath(region.uri), text, line: first });
+      out.push({ path: this.states.get(region.uri)!.shown, text, line: first });
     }
     return out;
   }

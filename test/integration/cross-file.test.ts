@@ -3,7 +3,7 @@
 // chain from them). No fixed sleeps: every wait is for an event.
 import assert from 'node:assert/strict';
 import { afterEach, test } from 'node:test';
-import { CompletionRequest, FileChangeType, type CompletionList } from 'vscode-languageserver-protocol/node';
+import { CompletionRequest, FileChangeType } from 'vscode-languageserver-protocol/node';
 import type { RecordedCreate } from '../../server/sim/api.js';
 import { FULL_CAPABILITIES, positionOf, startHarness, until, type Harness, type HarnessOptions } from '../support/lsp-harness.js';
 import { tmpTree, type TmpTree } from '../support/tmp-tree.js';
