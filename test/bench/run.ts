@@ -1,6 +1,7 @@
 // Runs the benchmarks: node --import tsx test/bench/run.ts [--quick] [--only name[,name]]
 // Each benchmark prints a table and writes JSON + SVG into test/bench/results/. Timings never fail the run;
 // the exit status is non-zero only when a benchmark crashed.
+import { contextBench } from './context.js';
 import { crossFileBench } from './cross-file.js';
 import { eventsBench } from './events.js';
 import { latencyBench } from './latency.js';
@@ -12,7 +13,7 @@ import { typingAlongBench } from './typing-along.js';
 import { warmBench } from './warm.js';
 import { workspaceIndexBench } from './workspace-index.js';
 
-const ALL: Bench[] = [latencyBench, transportBench, warmBench, stormBench, typingAlongBench, eventsBench, memoryBench, workspaceIndexBench, crossFileBench];
+const ALL: Bench[] = [latencyBench, transportBench, warmBench, stormBench, typingAlongBench, eventsBench, memoryBench, workspaceIndexBench, contextBench, crossFileBench];
 
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');

@@ -1,0 +1,37 @@
+// Cross-file context: what the code around the cursor refers to in other files of the workspace, as text within
+// a token budget. The public surface of server/context/cross-file/; pure except for the two loaders (parsers and
+// the tokenizer), which read files of installed packages once at start-up.
+export { loadParsers, languageOfPath, SOURCE_LANGUAGES, type Parsers, type SourceLanguage } from './syntax.js';
+export { workspaceViewOf, type WorkspaceView } from './view.js';
+export { resolveImports, type ImportedModule, type SourceFile } from './imports.js';
+export {
+  extractDeclarations,
+  selectDeclarations,
+  type Declaration,
+  type DeclarationKind,
+  type FileDeclarations,
+  type ReExport,
+  type Selection,
+} from './declarations.js';
+export {
+  analyzeSource,
+  collectImportedDeclarations,
+  type CollectedDeclarations,
+  type CollectOptions,
+  type DeclarationBlock,
+  type SourceAnalysis,
+} from './collect.js';
+export { enclosingSymbols, outlineSymbols, type SymbolKind, type SymbolSpan } from './symbols.js';
+export {
+  buildCrossFileContext,
+  CROSS_FILE_TOKENS,
+  DEFAULT_LIMITS,
+  rankOpenFiles,
+  renderEnclosing,
+  type CrossFileContext,
+  type CrossFileInput,
+  type CrossFileLimits,
+  type OpenFile,
+  type RecentEdit,
+} from './layout.js';
+export { cachingTokenCounter, estimateTokenCount, loadTokenCounter, type TokenCounter } from './tokens.js';

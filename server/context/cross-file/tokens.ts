@@ -1,0 +1,42 @@
+// Token counts: exact o200k counts (the tokenizer of the OpenAI models) for the warm-up path, where budgets must
+// hold, and the cheap estimate for the per-keystroke path. loadTokenCounter() loads the encoder once (about half a
+// second and tens of MB); the counter it returns is then synchronous. Pure.
+import { estimateTokens } from '../prompt.js';
+
+/** Tokens of a text. */
+export type TokenCounter = (text: string) => number;
+
+/** About four characters per token: cheap, for the request path. */
+export const estimateTokenCount: TokenCounter = estimateTokens;
+
+/** The exact o200k_base counter (gpt-tokenizer), loaded on first call. */
+export async function loadTokenCounter(): Promise<TokenCounter> {
+  const { countTokens } = await import('gpt-tokenizer/encoding/o200k_base');
+  // Text that spells a special token (`<|endoftext|>` in a source file) is counted as the API counts user text: plain.
+  const plain = { disallowedSpecial: new Set<string>() };
+  return (text) => (text === '' ? 0 : countTokens(text, plain));
+}
+
+/** Texts longer than this are counted each time (open files, edits); shorter ones (declarations) are cached. */
+const CACHED_TEXT_CHARS = 2_000;
+
+/**
+ * `count` with a cache of the most recently counted short texts: from one warm-up to the next, most
+ * declarations are the same strings. The cache belongs to the counter returned (one per server).
+ */
+export function cachingTokenCounter(count: TokenCounter, maxEntries = 8_192): TokenCounter {
+  const cache = new Map<string, number>();
+  return (text) => {
+    if (text.length > CACHED_TEXT_CHARS) return count(text);
+    const hit = cache.get(text);
+    if (hit !== undefined) {
+      cache.delete(text);
+      cache.set(text, hit);
+      return hit;
+    }
+    const n = count(text);
+    cache.set(text, n);
+    if (cache.size > maxEntries) cache.delete(cache.keys().next().value as string);
+    return n;
+  };
+}
