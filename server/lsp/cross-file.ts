@@ -8,10 +8,12 @@
 // version current when the last computation started; a document's dependents (documents whose stable part read
 // it) are refreshed after its own refresh when it changed; a disk read never happens on a request.
 import path from 'node:path';
+import { performance } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
 import {
   analyzeSource,
   buildCrossFileContext,
+  cachingTokenCounter,
   collectImportedDeclarations,
   enclosingSymbols,
   estimateTokenCount,
@@ -24,6 +26,7 @@ import {
   type OpenFile,
   type Parsers,
   type RecentEdit,
+  type SourceAnalysis,
   type SourceFile,
   type SymbolSpan,
   type TokenCounter,
@@ -47,8 +50,10 @@ export const ENCLOSING_TOKENS = 128;
 const RECENT_REGIONS = 4;
 const RECENT_REGION_LINES = 24;
 const RECENT_CONTEXT_LINES = 1;
-/** Exact token counts remembered (declarations recur in every refresh). */
-const COUNT_MEMO_ENTRIES = 20_000;
+/** Extraction of other files' declarations per turn of the event loop (ms); the rest waits for the next turn. */
+const EXTRACT_SLICE_MS = 8;
+/** Turns one computation may take (extraction spread over turns, reads of missing files). */
+const MAX_TURNS = 64;
 
 /** What a document's warm-up carries besides the document, and what completions add. */
 export interface StableContext {
@@ -206,7 +211,7 @@ export class CrossFile {
   /** Loads the parsers and the tokenizer once; undefined (and logged) when they cannot be loaded. */
   private loadEngine(): Promise<Engine | undefined> {
     this.engine ??= Promise.all([loadParsers(), loadTokenCounter()]).then(
-      ([parsers, counter]) => (this.loaded = { parsers, count: memoized(counter) }),
+      ([parsers, counter]) => (this.loaded = { parsers, count: cachingTokenCounter(counter) }),
       (e: unknown) => {
         this.ctx.log.error(`cross-file context is off: its parsers or tokenizer did not load (${e instanceof Error ? e.message : String(e)})`);
         return undefined;
@@ -235,25 +240,47 @@ export class CrossFile {
 
     const maxAge = this.watched ? Infinity : DISK_MAX_AGE_MS;
     let result: { state: DocState; missing: string[] } | undefined;
-    for (let round = 0; round < MAX_READ_ROUNDS; round++) {
+    let reads = 0;
+    const file: SourceFile = { path: self ?? shown, text };
+    let analysis: SourceAnalysis | undefined;
+    for (let turn = 0; turn < MAX_TURNS; turn++) {
       const view = this.view(snapshot, folders);
-      result = this.layout(engine, view, uri, shown, { path: self ?? shown, text }, version, folders);
+      // The document is parsed again only after reads (a configuration file read may change how imports resolve).
+      analysis ??= analyzeSource(engine.parsers, file, view);
+      const slice = { until: performance.now() + EXTRACT_SLICE_MS, extracted: 0, deferred: false };
+      result = this.layout(engine, view, uri, shown, file, analysis, version, folders, slice);
+      if (this.ctx.documents.get(uri)?.version !== version || this.disposed) return;
+      if (slice.deferred) {
+        // Declarations of more files than one slice extracts: the rest on the next turns of the event loop.
+        await new Promise((resolve) => setImmediate(resolve));
+        continue;
+      }
       // Texts not held yet, and (without file events) held ones past their age: read, then compute again.
       const aged = [...result.state.inputs].map(diskKey).filter((k) => this.texts.has(k));
       const wanted = [...new Set([...result.missing, ...aged])].filter((u) => this.texts.wants(u, maxAge));
-      if (wanted.length === 0) break;
+      if (wanted.length === 0 || reads++ === MAX_READ_ROUNDS) break;
       const changed = await Promise.all(wanted.map((u) => this.texts.load(policy, u)));
-      if (!changed.some(Boolean) || this.ctx.documents.get(uri)?.version !== version) break;
+      if (!changed.some(Boolean)) break;
+      analysis = undefined;
     }
     if (result === undefined || this.ctx.documents.get(uri)?.version !== version || this.disposed) return;
     this.states.set(uri, result.state);
   }
 
   /** One computation over what is known now; `missing` lists URIs whose text would have been used. */
-  private layout(engine: Engine, view: ViewWithMisses, uri: string, shown: string, file: SourceFile, version: number, folders: DiskFolder[]): { state: DocState; missing: string[] } {
-    const analysis = analyzeSource(engine.parsers, file, view);
+  private layout(
+    engine: Engine,
+    view: ViewWithMisses,
+    uri: string,
+    shown: string,
+    file: SourceFile,
+    analysis: SourceAnalysis | undefined,
+    version: number,
+    folders: DiskFolder[],
+    slice: Slice,
+  ): { state: DocState; missing: string[] } {
     const collected = analysis
-      ? collectImportedDeclarations(engine.parsers, file, view, { imports: analysis.imports, declarationsOf: (f) => this.declarationsOf(engine, f) })
+      ? collectImportedDeclarations(engine.parsers, file, view, { imports: analysis.imports, declarationsOf: (f) => this.declarationsOf(engine, f, slice) })
       : { imports: [], blocks: [] as DeclarationBlock[], unread: [] as string[] };
     const imports = new Set(collected.imports.flatMap((m) => m.files));
     const inputs = new Set<string>([...imports, ...collected.blocks.map((b) => b.path), ...collected.unread]);
@@ -326,9 +353,15 @@ export class CrossFile {
     return mayUse(this.ctx, uri) && this.ctx.workspaceIndex.contains(uri);
   }
 
-  private declarationsOf(engine: Engine, file: Required<SourceFile>): FileDeclarations {
+  /** A file's declarations, extracted once per text; undefined (deferred) once this turn's slice is spent. */
+  private declarationsOf(engine: Engine, file: Required<SourceFile>, slice: Slice): FileDeclarations | undefined {
     const held = this.declarations.get(file.path);
     if (held !== undefined && held.text === file.text) return held.decls;
+    if (slice.extracted > 0 && performance.now() > slice.until) {
+      slice.deferred = true;
+      return undefined;
+    }
+    slice.extracted++;
     const decls = extractDeclarations(engine.parsers, file);
     this.declarations.set(file.path, { text: file.text, decls });
     if (this.declarations.size > 4_096) this.declarations.delete(this.declarations.keys().next().value!);
@@ -385,6 +418,13 @@ export class CrossFile {
   }
 }
 
+/** One turn's share of declaration extraction: at least one file, then until the time is up. */
+interface Slice {
+  until: number;
+  extracted: number;
+  deferred: boolean;
+}
+
 interface ViewWithMisses extends WorkspaceView {
   /** Files of the workspace whose text was asked for and is not held yet. */
   misses(): string[];
@@ -410,19 +450,4 @@ function diskKey(p: string): string {
 
 function toPosix(p: string): string {
   return path.sep === '/' ? p : p.split(path.sep).join('/');
-}
-
-/** A token counter that remembers recent answers (the same declarations are counted at every refresh). */
-function memoized(count: TokenCounter): TokenCounter {
-  const memo = new Map<string, number>();
-  return (text) => {
-    if (text.length < 64) return count(text);
-    let n = memo.get(text);
-    if (n === undefined) {
-      n = count(text);
-      if (memo.size >= COUNT_MEMO_ENTRIES) memo.clear();
-      memo.set(text, n);
-    }
-    return n;
-  };
 }
