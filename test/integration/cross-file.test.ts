@@ -184,3 +184,35 @@ test('recent edits in other files go with a completion, after the warm-up it cha
   assert.match(inputOf(create), /Recent edits in other files[^]*docs\/notes\.ts[^]*ship the basket totals/);
   assert.ok(inputOf(create).indexOf('ship the basket totals') < inputOf(create).indexOf('<|cursor|>'), 'least stable last: the lines around the cursor close the input');
 });
+
+test('a client that cannot register watchers gets no registration; file events it sends anyway are used', { timeout: 20_000 }, async () => {
+  const hh = await start({ 'src/util.ts': UTIL, 'src/app.ts': APP });
+  const app = hh.uri('src/app.ts');
+  hh.open(app, APP);
+  await until('the first warm-up', () => warmUps(hh, app).some((w) => inputOf(w).includes('formatPrice(cents')), 10_000);
+  assert.equal(hh.registrations.filter((r) => r.method === 'workspace/didChangeWatchedFiles').length, 0);
+
+  void hh.client.sendNotification('workspace/didChangeWatchedFiles', { changes: [{ uri: 42, type: 9 }] });
+  await until('the malformed notification is logged', () => hh.logs.some((l) => /malformed workspace\/didChangeWatchedFiles/.test(l.message)));
+  await tree!.write('src/util.ts', UTIL.replace('export interface Basket {', 'export interface Basket {\n  coupon?: string;'));
+  void hh.client.sendNotification('workspace/didChangeWatchedFiles', { changes: [{ uri: hh.uri('src/util.ts'), type: FileChangeType.Changed }] });
+  await until('app.ts is warmed again', () => warmUps(hh, app).some((w) => inputOf(w).includes('coupon?: string;')), 10_000);
+});
+
+test('Python and Go documents get the declarations they import too', { timeout: 20_000 }, async () => {
+  const hh = await start({
+    'pkg/__init__.py': '',
+    'pkg/models.py': 'class User:\n    """A user of the shop."""\n\n    def display_name(self, short: bool = False) -> str:\n        return self.name[:8] if short else self.name\n',
+    'pkg/views.py': 'from .models import User\n\n\ndef show(u: User) -> str:\n    return \n',
+    'go.mod': 'module example.com/shop\n\ngo 1.22\n',
+    'store/store.go': 'package store\n\n// Item is one thing on sale.\ntype Item struct {\n\tSKU   string\n\tCents int\n}\n\nfunc Find(sku string) (*Item, error) {\n\treturn nil, nil\n}\n',
+    'main.go': 'package main\n\nimport "example.com/shop/store"\n\nfunc main() {\n\tstore.Find("a")\n}\n',
+  });
+  const views = hh.uri('pkg/views.py');
+  const main = hh.uri('main.go');
+  hh.open(views, 'from .models import User\n\n\ndef show(u: User) -> str:\n    return \n', 'python');
+  hh.open(main, 'package main\n\nimport "example.com/shop/store"\n\nfunc main() {\n\tstore.Find("a")\n}\n', 'go');
+  await until('views.py is warmed with User', () => warmUps(hh, views).some((w) => /class User:[^]*def display_name\(self, short: bool = False\) -> str/.test(inputOf(w))), 10_000);
+  assert.doesNotMatch(inputOf(warmUps(hh, views).at(-1)), /self\.name\[:8\]/, 'no method bodies');
+  await until('main.go is warmed with store.Find', () => warmUps(hh, main).some((w) => /func Find\(sku string\) \(\*Item, error\)/.test(inputOf(w))), 10_000);
+});
