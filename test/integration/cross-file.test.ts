@@ -216,3 +216,15 @@ test('Python and Go documents get the declarations they import too', { timeout: 
   assert.doesNotMatch(inputOf(warmUps(hh, views).at(-1)), /self\.name\[:8\]/, 'no method bodies');
   await until('main.go is warmed with store.Find', () => warmUps(hh, main).some((w) => /func Find\(sku string\) \(\*Item, error\)/.test(inputOf(w))), 10_000);
 });
+
+test('a tsconfig `paths` alias resolves once the server has read tsconfig.json from disk', { timeout: 20_000 }, async () => {
+  const app = "import { formatPrice } from '@lib/util';\n\nexport const shown = formatPrice(100, 'EUR');\n";
+  const hh = await start({
+    'tsconfig.json': '{\n  // comments are allowed\n  "compilerOptions": { "baseUrl": ".", "paths": { "@lib/*": ["src/lib/*"] } }\n}\n',
+    'src/lib/util.ts': UTIL,
+    'src/app.ts': app,
+  });
+  const uri = hh.uri('src/app.ts');
+  hh.open(uri, app);
+  await until('app.ts is warmed with formatPrice', () => warmUps(hh, uri).some((w) => inputOf(w).includes('File: src/lib/util.ts')), 10_000);
+});
