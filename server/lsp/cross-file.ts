@@ -40,12 +40,14 @@ import { mayUse } from './workspace.js';
 
 /** Without file events, a text read from disk is read again when older than this (ms), as the index ages. */
 const DISK_MAX_AGE_MS = 30_000;
-/** Characters of unopened files' texts held in memory. */
+/** Characters of unopened files' texts held in memory (and, separately, of texts whose declarations are held). */
 const MAX_HELD_CHARS = 32 * 1024 * 1024;
 /** Rounds of reading what a computation found missing, then computing again (re-exports, config files). */
 const MAX_READ_ROUNDS = 3;
 /** Tokens of the enclosing symbols sent with a completion (estimated). */
 export const ENCLOSING_TOKENS = 128;
+/** One recent edit may take half the recent edits' budget, and never less than this. */
+const MIN_EDIT_TOKENS = 64;
 /** Recent edits shown: at most this many regions, each at most this many lines, with this much context. */
 const RECENT_REGIONS = 4;
 const RECENT_REGION_LINES = 24;
@@ -95,7 +97,9 @@ export class CrossFile {
   private readonly running = new Map<string, Promise<void>>();
   private readonly again = new Set<string>();
   private readonly texts: FileTexts;
+  /** Extracted declarations by path, least recently used first, with the text they came from. */
   private readonly declarations = new Map<string, { text: string; decls: FileDeclarations }>();
+  private declarationChars = 0;
   private viewFiles: { generation: number; folders: string; files: Set<string>; byDir: Map<string, string[]> } | undefined;
   private disposed = false;
   /** The client sends file events (set once its watchers are registered): held texts then never age. */
@@ -116,10 +120,10 @@ export class CrossFile {
 
   /** The volatile part for a cursor at `offset` of `uri`: recent edits in other files and enclosing symbols. Cheap. */
   volatile(uri: string, offset: number, budgetTokens: number): string {
-    if (budgetTokens <= 0 || !this.enabled()) return '';
+    if (!this.enabled()) return '';
     const state = this.states.get(uri);
     const enclosing = state ? enclosingSymbols(state.outline, offset) : [];
-    const recentEdits = this.recentEdits(uri);
+    const recentEdits = budgetTokens > 0 ? this.recentEdits(uri) : [];
     if (enclosing.length === 0 && recentEdits.length === 0) return '';
     return buildCrossFileContext({
       path: state?.shown ?? this.shownPath(uri),
@@ -129,7 +133,7 @@ export class CrossFile {
       recentEdits,
       budgetTokens: budgetTokens + ENCLOSING_TOKENS,
       countTokens: estimateTokenCount,
-      limits: { enclosingTokens: ENCLOSING_TOKENS, recentEditsTokens: budgetTokens, recentEditTokens: Math.max(64, Math.floor(budgetTokens / 2)) },
+      limits: { enclosingTokens: ENCLOSING_TOKENS, recentEditsTokens: budgetTokens, recentEditTokens: Math.max(MIN_EDIT_TOKENS, Math.floor(budgetTokens / 2)) },
     }).volatile;
   }
 
@@ -197,6 +201,8 @@ export class CrossFile {
     this.disposed = true;
     this.states.clear();
     this.texts.clear();
+    this.declarations.clear();
+    this.declarationChars = 0;
   }
 
   /** The exact (o200k) counter once loaded; undefined before, or when it failed to load. */
@@ -356,15 +362,27 @@ export class CrossFile {
   /** A file's declarations, extracted once per text; undefined (deferred) once this turn's slice is spent. */
   private declarationsOf(engine: Engine, file: Required<SourceFile>, slice: Slice): FileDeclarations | undefined {
     const held = this.declarations.get(file.path);
-    if (held !== undefined && held.text === file.text) return held.decls;
+    if (held !== undefined && held.text === file.text) {
+      this.declarations.delete(file.path);
+      this.declarations.set(file.path, held);
+      return held.decls;
+    }
     if (slice.extracted > 0 && performance.now() > slice.until) {
       slice.deferred = true;
       return undefined;
     }
     slice.extracted++;
     const decls = extractDeclarations(engine.parsers, file);
+    if (held !== undefined) this.declarationChars -= held.text.length;
+    this.declarations.delete(file.path);
     this.declarations.set(file.path, { text: file.text, decls });
-    if (this.declarations.size > 4_096) this.declarations.delete(this.declarations.keys().next().value!);
+    this.declarationChars += file.text.length;
+    // Least recently used first; each entry keeps the text it was extracted from (to tell a new version).
+    for (const [p, e] of this.declarations) {
+      if (this.declarationChars <= MAX_HELD_CHARS || this.declarations.size <= 1) break;
+      this.declarations.delete(p);
+      this.declarationChars -= e.text.length;
+    }
     return decls;
   }
 

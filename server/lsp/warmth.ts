@@ -55,6 +55,8 @@ export class Warmth {
     this.cancel(uri);
     const dependents = own || this.ownChange.has(uri);
     this.ownChange.delete(uri);
+    // Without a Spark client nothing is sent (send() forgets the document's warm state); a new client warms every open document again.
+    if (this.ctx.spark instanceof Error) return this.send(uri);
     void this.ctx.crossFile.refresh(uri).then(() => {
       this.send(uri);
       if (dependents) this.ctx.crossFile.refreshDependents(uri);
