@@ -138,8 +138,9 @@ async function main(): Promise<void> {
   const resolved = await timed(`   codeAction/resolve "${actions[0]?.title}"`, () => conn.sendRequest(CodeActionResolveRequest.type, actions[0]!)) as CodeAction;
   for (const change of (resolved.edit?.documentChanges ?? []) as TextDocumentEdit[]) apply(change.edits as TextEdit[]);
 
-  sim.enqueue('  let total = 0;\n');
-  const result = await timed('4. workspace/executeCommand spark.edit "add the missing semicolon"', () =>
+  // The model answers an edit with a patch (the apply_patch tool): only the changed line and a little context.
+  sim.enqueue({ toolInput: '*** Begin Patch\n*** Update File: inventory.ts\n@@\n-  let total = 0\n+  let total = 0;\n*** End Patch\n' });
+  const result = await timed('4. workspace/executeCommand spark.edit "add the missing semicolon" (answered with a patch)', () =>
     conn.sendRequest(ExecuteCommandRequest.type, {
       command: 'spark.edit',
       arguments: [{ uri: URI, range: { start: at('  let total', 0), end: at('let total = 0\n') }, instruction: 'add the missing semicolon' }],
@@ -151,7 +152,8 @@ async function main(): Promise<void> {
   const warmUps = sim.stats.creates.filter((c) => c.body.generate === false);
   const requests = sim.stats.creates.filter((c) => c.body.generate !== false);
   const chained = requests.filter((c) => c.body.previous_response_id !== undefined);
-  const completions = requests.filter((c) => !JSON.stringify(c.body.input).includes('<|target|>'));
+  // Edits declare the apply_patch tool; completions declare none.
+  const completions = requests.filter((c) => c.body.tools === undefined);
   const unchained = completions.length - chained.length;
   out(`Connections: ${sim.stats.upgradesAccepted} WebSocket upgrade(s), opened at initialize, carried ${requests.length} model requests`);
   out(`and ${warmUps.length} warm-up(s) of the document (${warmUps.map((c) => c.bytes).join(', ')} bytes). ${chained.length} completion(s) chained from`);

@@ -18,8 +18,11 @@
 ;; lsp-mode: M-x lsp starts spark-lsp as an add-on beside the buffer's other servers.  Completion is
 ;; `completion-at-point' (or company); `lsp-execute-code-action' runs the Spark actions.
 ;;
-;; With either client, M-x spark-lsp-edit rewrites the region (or the current line) following an
-;; instruction you type.
+;; With either client, M-x spark-lsp-edit edits the region (or the current line) following an
+;; instruction you type; with C-u it may change anything in the file, with C-u C-u any file of the
+;; workspace folder (and create files).  M-x spark-lsp-tests writes tests for the function at point
+;; into the test file the project's conventions name.  Files an edit changes that were not open are
+;; visited and left unsaved for you to review.
 ;;
 ;; Settings for the server's `spark' section go in `spark-lsp-settings' as a plist, for example
 ;;   (setq spark-lsp-settings '(:reasoningEffort "low" :completion (:maxOutputTokens 128)))
@@ -32,7 +35,9 @@
 ;;   longer reports a timeout in Emacs although the server still applies it when the answer comes.
 ;;   `spark-lsp-edit' waits for the server's own edit timeout instead.
 ;; - eglot 1.9 asks before applying a server's edit unless `eglot-confirm-server-initiated-edits'
-;;   is nil.
+;;   is nil, and always asks when the edit touches a file no buffer visits.
+;; - eglot 1.9 cannot create, rename or delete files in an edit: a workspace edit that needs to fails
+;;   with a message saying so (lsp-mode can).
 ;; - lsp-mode 8.0.0 counts LSP columns in characters, not UTF-16 units: on lines holding characters
 ;;   beyond the BMP (emoji), its changes and the edits it applies are off by one per such character.
 ;;   Text in the BMP (accents, CJK) is unaffected.  eglot counts UTF-16 units as the spec says.
@@ -251,22 +256,19 @@ eglot 1.9 keeps one language id per server, so languages do not share a server."
        (let ((server (eglot-current-server)))
          (and server (object-of-class-p server 'spark-lsp-eglot-server) server))))
 
-(defun spark-lsp-edit (beg end instruction)
-  "Rewrite the text between BEG and END following INSTRUCTION with Spark.
-Interactively: the active region, else the current line, and an instruction read
-from the minibuffer.  The server computes the edit and applies it through the
-client (workspace/applyEdit).  Returns non-nil when the edit was applied."
-  (interactive
-   (let ((bounds (if (use-region-p)
-                     (list (region-beginning) (region-end))
-                   (list (line-beginning-position) (line-end-position)))))
-     (append bounds (list (read-string "Spark instruction: " nil 'spark-lsp-edit-history)))))
-  (when (string-empty-p (string-trim instruction))
-    (user-error "Spark: the instruction is empty"))
+(defun spark-lsp--scope (prefix)
+  "The edit scope PREFIX chooses: nil selection, C-u file, C-u C-u workspace."
+  (cond ((null prefix) "selection")
+        ((and (consp prefix) (>= (prefix-numeric-value prefix) 16)) "workspace")
+        (t "file")))
+
+(defun spark-lsp--execute (target)
+  "Run `spark.edit' with TARGET (a plist) on the spark-lsp of this buffer.
+Waits for the server's own edit timeout, not the client's default one; returns
+non-nil when the edit was applied."
   (let* ((eglot-server (spark-lsp--eglot-server))
          (lsp-workspace (and (not eglot-server) (spark-lsp--lsp-workspace)))
-         (range (list :start (spark-lsp--position (min beg end))
-                      :end (spark-lsp--position (max beg end))))
+         (params (list :command "spark.edit" :arguments (vector target)))
          (result
           (cond
            (eglot-server
@@ -274,26 +276,101 @@ client (workspace/applyEdit).  Returns non-nil when the edit was applied."
             (when (fboundp 'eglot--signal-textDocument/didChange)
               (eglot--signal-textDocument/didChange))
             ;; `eglot-execute-command' would wait only jsonrpc's default 10 s; edits can take longer.
-            (jsonrpc-request eglot-server :workspace/executeCommand
-                             (list :command "spark.edit"
-                                   :arguments (vector (list :uri (plist-get (eglot--TextDocumentIdentifier) :uri)
-                                                            :range range
-                                                            :instruction instruction)))
+            (jsonrpc-request eglot-server :workspace/executeCommand params
                              :timeout (spark-lsp--edit-timeout)))
            (lsp-workspace
             ;; Bound to our workspace so the command goes to spark-lsp only, not to every
             ;; server of the buffer that executes commands.
             (let ((lsp--cur-workspace lsp-workspace)
                   (lsp-response-timeout (spark-lsp--edit-timeout)))
-              (lsp-request "workspace/executeCommand"
-                           (list :command "spark.edit"
-                                 :arguments (vector (list :uri (lsp--buffer-uri)
-                                                          :range range
-                                                          :instruction instruction))))))
-           (t (user-error "Spark: spark-lsp does not manage this buffer (start it with M-x eglot or M-x lsp)"))))
-         (applied (spark-lsp--applied-p result)))
-    (message "Spark: %s" (if applied "edit applied" "the edit was not applied"))
-    applied))
+              (lsp-request "workspace/executeCommand" params)))
+           (t (user-error "Spark: spark-lsp does not manage this buffer (start it with M-x eglot or M-x lsp)")))))
+    (spark-lsp--applied-p result)))
+
+(defun spark-lsp--uri ()
+  "The URI of the current buffer as the managing client names it."
+  (if (spark-lsp--eglot-server)
+      (plist-get (eglot--TextDocumentIdentifier) :uri)
+    (lsp--buffer-uri)))
+
+(defun spark-lsp-edit (beg end instruction &optional scope)
+  "Edit with Spark following INSTRUCTION, within SCOPE.
+SCOPE is \"selection\" (the text between BEG and END), \"file\" (anywhere in
+this file) or \"workspace\" (any file of the workspace folder, new files
+included); nil means \"selection\".  Interactively: no prefix argument edits
+the active region, else the current line; \\[universal-argument] edits the file
+and \\[universal-argument] \\[universal-argument] the workspace (an active region
+then tells the model where to look).  The instruction is read from the
+minibuffer.  The server computes the edit and applies it through the client
+(workspace/applyEdit); files it changes that were not visited are visited, left
+unsaved.  Returns non-nil when the edit was applied."
+  (interactive
+   (let* ((scope (spark-lsp--scope current-prefix-arg))
+          (bounds (cond ((use-region-p) (list (region-beginning) (region-end)))
+                        ((equal scope "selection") (list (line-beginning-position) (line-end-position)))
+                        (t (list nil nil)))))
+     (append bounds
+             (list (read-string (if (equal scope "selection") "Spark instruction: "
+                                  (format "Spark instruction (%s): " scope))
+                                nil 'spark-lsp-edit-history)
+                   scope))))
+  (when (string-empty-p (string-trim instruction))
+    (user-error "Spark: the instruction is empty"))
+  (let* ((scope (or scope "selection"))
+         (range (and beg end
+                     (list :start (spark-lsp--position (min beg end))
+                           :end (spark-lsp--position (max beg end))))))
+    (when (and (equal scope "selection") (not range))
+      (user-error "Spark: a selection edit needs a region"))
+    (let ((applied (spark-lsp--execute
+                    (append (list :uri (spark-lsp--uri) :instruction instruction :scope scope)
+                            (and range (list :range range))))))
+      (message "Spark: %s" (if applied "edit applied" "the edit was not applied"))
+      applied)))
+
+(defun spark-lsp--code-actions (only)
+  "The code actions of kinds ONLY (strings) spark-lsp offers at point."
+  (let* ((here (spark-lsp--position (point)))
+         (params (list :textDocument (list :uri (spark-lsp--uri))
+                       :range (list :start here :end here)
+                       :context (list :diagnostics [] :only (vconcat only))))
+         (eglot-server (spark-lsp--eglot-server))
+         (lsp-workspace (and (not eglot-server) (spark-lsp--lsp-workspace))))
+    (append
+     (cond (eglot-server
+            (when (fboundp 'eglot--signal-textDocument/didChange)
+              (eglot--signal-textDocument/didChange))
+            (jsonrpc-request eglot-server :textDocument/codeAction params))
+           (lsp-workspace
+            (let ((lsp--cur-workspace lsp-workspace))
+              (lsp-request "textDocument/codeAction" params)))
+           (t (user-error "Spark: spark-lsp does not manage this buffer (start it with M-x eglot or M-x lsp)")))
+     nil)))
+
+(defun spark-lsp--get (object key)
+  "KEY (a keyword) of OBJECT, a plist or a hash table as the clients decode JSON."
+  (if (hash-table-p object)
+      (gethash (substring (symbol-name key) 1) object)
+    (plist-get object key)))
+
+(defun spark-lsp-tests ()
+  "Write tests with Spark for the function at point, or for the file.
+Runs the server's \"Spark: Write tests for\" action: the tests go into the test
+file the project's conventions name (beside the file or under a tests folder),
+which is created when missing.  Returns non-nil when the edit was applied."
+  (interactive)
+  (let* ((action (cl-find-if (lambda (a)
+                               (let ((title (spark-lsp--get a :title)))
+                                 (and (stringp title) (string-prefix-p "Spark: Write tests for " title))))
+                             (spark-lsp--code-actions '("source"))))
+         (command (and action (spark-lsp--get action :command)))
+         ;; With codeAction/resolve (lsp-mode) the target travels in data, else in the command.
+         (target (if command (aref (spark-lsp--get command :arguments) 0) (and action (spark-lsp--get action :data)))))
+    (unless target (user-error "Spark: no tests to write here"))
+    (message "Spark: %s..." (spark-lsp--get action :title))
+    (let ((applied (spark-lsp--execute target)))
+      (message "Spark: %s" (if applied "tests written" "the edit was not applied"))
+      applied)))
 
 (defun spark-lsp-send-settings ()
   "Send `spark-lsp-settings' to the spark-lsp serving this buffer."

@@ -48,8 +48,8 @@ export const ConfigSchema = z.strictObject({
     .prefault({}),
   context: z
     .strictObject({
-      /** Estimated tokens of document text sent with a request (the model takes 128k; less is faster). */
-      budgetTokens: z.int().min(256).max(100_000).default(6_000),
+      /** Estimated tokens of text sent with a request: the document, and for file and workspace edits the related files and listing (the model takes 128k; less is faster). */
+      budgetTokens: z.int().min(256).max(120_000).default(6_000),
       /** Estimated tokens of a document kept warm on the model side (sent once per settled edit); 0 turns warm context off. */
       warmTokens: z.int().min(0).max(100_000).default(32_000),
       /** Estimated tokens of the lines around the cursor sent with a completion that chains from warm context. */

@@ -1,6 +1,7 @@
 // Builds the plain-text prompts for completions and edits within a token budget.
 // Pure: no I/O, timers, globals or logging; it knows nothing of LSP, sockets or the model client.
-// Markers: CURSOR_MARKER where text is to be inserted; TARGET_BEGIN/TARGET_END around the range to replace.
+// Markers: CURSOR_MARKER where text is to be inserted. TARGET_BEGIN/TARGET_END are no longer sent, but a model
+// may still echo them, so answers are cleaned of them (parse.ts).
 
 /** Inserted at the cursor in completion prompts. Chosen to be unlikely in real code. */
 export const CURSOR_MARKER = '<|cursor|>';
@@ -48,15 +49,6 @@ const COMPLETION_INSTRUCTIONS = [
   '- do not repeat any text that is already before or after the cursor;',
   '- it may span several lines; follow the indentation and style of the file;',
   '- if nothing sensible fits, reply with nothing.',
-].join('\n');
-
-const EDIT_INSTRUCTIONS = [
-  'You are a code editing engine inside an editor.',
-  `The input shows a source file in which the range to change is enclosed between ${TARGET_BEGIN} and ${TARGET_END}, and an instruction.`,
-  'Reply with only the new text that replaces that range:',
-  '- write the whole replacement of the range, and nothing that lies outside it;',
-  '- you may wrap it in one fenced code block; no explanation before or after;',
-  '- do not include the markers.',
 ].join('\n');
 
 export function buildCompletionPrompt(args: {
@@ -160,43 +152,177 @@ export function buildCompletionDelta(args: { languageId: string; text: string; o
 const WARM_NOTE = 'This is the file the following requests are about; each gives the current text around the cursor.';
 const DELTA_NOTE = 'The file is as shown before, except that the lines around the cursor now read as follows.';
 
-export function buildEditPrompt(args: {
+/** How far an edit may reach: the selected lines, the target file, or any file of its workspace folder. */
+export type EditScope = 'selection' | 'file' | 'workspace';
+
+/** A file shown to the model besides the target, relative to the workspace folder. */
+export interface PatchContextFile {
+  path: string;
+  text: string;
+  /** Why it is shown: the target's tests, or a file it imports. */
+  role: 'test' | 'import';
+}
+
+export interface PatchPrompt extends Prompt {
+  /** Paths of the files shown whole, the target first when it was: the model saw every line of these. */
+  shownWhole: string[];
+}
+
+/** The patch format as the model is told it; the tool's grammar is the exact contract. */
+const PATCH_INSTRUCTIONS = [
+  'You are a code editing engine inside an editor.',
+  'The input gives an instruction, what you may change, and files of a workspace; paths are relative to the workspace root.',
+  'Make the change by calling the apply_patch tool once with one patch in this format:',
+  '*** Begin Patch',
+  '*** Update File: <path>',
+  '@@ <a line of the enclosing function or class, copied exactly; optional>',
+  ' <a line kept as it is: a space, then the line>',
+  '-<a line removed: a minus, then the line exactly as it is>',
+  '+<a line added: a plus, then the new line>',
+  '*** Add File: <path of a new file>',
+  '+<every line of the new file, each after a plus>',
+  '*** Delete File: <path>',
+  '*** End Patch',
+  'Rules:',
+  '- use the paths exactly as shown; never an absolute path, never a path outside the workspace;',
+  '- give about three unchanged lines before and after each change, copied exactly from the file as shown;',
+  '- add an @@ line when those lines alone could match in more than one place;',
+  '- change only what the instruction asks, within what you may change; keep the style and indentation of each file;',
+  '- to change a file you were shown, update it; add only files that do not exist.',
+].join('\n');
+
+/** Appended to the instructions when the service refuses the apply_patch tool. */
+export const PATCH_FALLBACK_INSTRUCTIONS = [
+  'The apply_patch tool is not available here: answer with the patch itself as plain text,',
+  'from the line *** Begin Patch to the line *** End Patch, with nothing before or after it.',
+].join('\n');
+
+const SCOPE_NOTE: Record<EditScope, (path: string) => string> = {
+  selection: (path) => `You may change: only the selected lines of ${path}.`,
+  file: (path) => `You may change: only ${path}.`,
+  workspace: () => 'You may change: any file of the workspace, and add new files.',
+};
+
+/** Characters of the listing at most: 1/LISTING_SHARE of the budget. */
+const LISTING_SHARE = 8;
+
+/**
+ * The prompt of an edit answered with a patch. The target comes first (whole, or framed around the selection
+ * when over budget), then the diagnostics; for the file and workspace scopes the related files (tests first,
+ * then imports) whole while they fit, and a listing of the workspace's files. The selection is named by line
+ * numbers, never marked inside the text, so lines the model copies into a patch are the file's own.
+ */
+export function buildPatchPrompt(args: {
+  scope: EditScope;
   path: string;
   languageId: string;
   text: string;
-  start: number;
-  end: number;
+  /** Offsets of the selection in `text` (required for the selection scope; a focus for the wider ones). */
+  selection?: { start: number; end: number };
   instruction: string;
   diagnostics: DiagnosticInfo[];
+  related: readonly PatchContextFile[];
+  listing: readonly string[];
   budgetTokens: number;
-}): Prompt {
-  const { text, languageId } = args;
-  const start = clamp(Math.min(args.start, args.end), 0, text.length);
-  const end = clamp(Math.max(args.start, args.end), 0, text.length);
+}): PatchPrompt {
+  const { text, languageId, scope } = args;
   const budget = Math.max(0, args.budgetTokens) * CHARS_PER_TOKEN;
-  const header = fileHeader(args.path, languageId) + `Instruction: ${oneLine(args.instruction)}\n`;
-  const core = TARGET_BEGIN + text.slice(start, end) + TARGET_END;
+  const selection = args.selection && {
+    start: clamp(Math.min(args.selection.start, args.selection.end), 0, text.length),
+    end: clamp(Math.max(args.selection.start, args.selection.end), 0, text.length),
+  };
+  const header = `Instruction: ${oneLine(args.instruction)}\n${SCOPE_NOTE[scope](oneLine(args.path))}\n`;
+  const selectionNote = selection ? selectionLine(text, selection, oneLine(args.path)) : '';
 
-  const firstLine = lineNumberAt(text, start);
-  const lastLine = firstLine + countNewlines(text, start, end);
-  const diagnostics = pickDiagnostics(text, args.diagnostics, firstLine, lastLine, budget, TARGET_DIAGNOSTICS_LABEL);
+  const focusStart = selection?.start ?? 0;
+  const focusEnd = selection?.end ?? 0;
+  const firstLine = lineNumberAt(text, focusStart);
+  const lastLine = firstLine + countNewlines(text, focusStart, focusEnd);
+  const diagnostics = pickDiagnostics(text, args.diagnostics, firstLine, lastLine, budget, FILE_DIAGNOSTICS_LABEL);
   const fence = fenceFor(text);
-  const framing = framingChars(fence, languageId);
-  const spare = budget - header.length - framing - diagnostics.chars - core.length;
-  // The target is kept whole even when it alone exceeds the budget; then no surroundings fit.
-  const [from, to] = frame(text, start, end, spare, 1 / 2);
+  const label = `File: ${oneLine(args.path)} (the file to edit)`;
+  // The wider scopes keep room for the listing whatever the target's size.
+  const listingRoom = scope === 'selection' ? 0 : Math.min(Math.floor(budget / LISTING_SHARE), listingChars(args.listing));
+  const spare = budget - header.length - selectionNote.length - diagnostics.chars - label.length - framingChars(fence, languageId) - listingRoom;
+  const [from, to] = selection ? frame(text, selection.start, selection.end, spare - (selection.end - selection.start), 1 / 2) : [0, takeHead(text, 0, Math.max(0, spare))];
+  const whole = from === 0 && to === text.length;
 
-  const parts = [
-    header,
-    diagnosticsSection(TARGET_DIAGNOSTICS_LABEL, diagnostics.items, text, from, to),
-    documentBlock(text, from, to, text.slice(from, start) + core + text.slice(end, to), fence, languageId),
-  ];
-  return { instructions: EDIT_INSTRUCTIONS, input: parts.filter((p) => p !== '').join('\n') };
+  const parts = [header + selectionNote, diagnosticsSection(FILE_DIAGNOSTICS_LABEL, diagnostics.items, text, from, to)];
+  parts.push(`${label}\n${documentBlock(text, from, to, text.slice(from, to), fence, languageId)}`);
+  let input = parts.filter((p) => p !== '').join('\n');
+  const shownWhole = whole ? [args.path] : [];
+
+  if (scope !== 'selection') {
+    for (const file of args.related) {
+      const block = contextFileBlock(file, budget - input.length - listingRoom);
+      if (block === undefined) continue;
+      input += `\n${block}`;
+      shownWhole.push(file.path);
+    }
+    const listing = listingBlock(args.listing, Math.max(0, budget - input.length));
+    if (listing !== '') input += `\n${listing}`;
+  }
+  return { instructions: PATCH_INSTRUCTIONS, input, shownWhole };
+}
+
+/** What to send back when a patch did not apply: the applier's message, and what to do instead. */
+export function patchFeedback(failure: string): string {
+  return [
+    `The patch did not apply: ${failure.trim()}`,
+    'Nothing was changed. Send the whole corrected patch again, with unchanged and removed lines copied exactly from the files as shown.',
+  ].join('\n');
+}
+
+const FILE_DIAGNOSTICS_LABEL = 'Diagnostics in the file to edit:';
+const ROLE_NOTE: Record<PatchContextFile['role'], string> = { test: 'its tests', import: 'imported by the file to edit' };
+const LISTING_LABEL = 'Files of the workspace:';
+
+function selectionLine(text: string, selection: { start: number; end: number }, path: string): string {
+  const first = lineNumberAt(text, selection.start);
+  // A selection ending at the start of a line does not include that line.
+  const endsAtLineStart = selection.end > selection.start && text[selection.end - 1] === '\n';
+  const last = lineNumberAt(text, selection.end) - (endsAtLineStart ? 1 : 0);
+  const quote = (line: number) => truncate(lineText(text, line).trim(), MAX_DIAGNOSTIC_SNIPPET);
+  const note = `Selected: lines ${first + 1}-${Math.max(first, last) + 1} of ${path}, from \`${quote(first)}\` to \`${quote(Math.max(first, last))}\`.\n`;
+  // Part of a line: the lines alone do not say what is selected.
+  const startsMidLine = selection.start > 0 && text[selection.start - 1] !== '\n';
+  const endsMidLine = selection.end < text.length && text[selection.end] !== '\n' && text[selection.end] !== '\r' && !endsAtLineStart;
+  if (!startsMidLine && !endsMidLine) return note;
+  const selected = text.slice(selection.start, selection.end);
+  const fence = fenceFor(selected);
+  return `${note}The selection is only part of those lines; it is exactly:\n${fence}\n${selected}${selected.endsWith('\n') ? '' : '\n'}${fence}\n`;
+}
+
+/** A related file shown whole, or undefined when it does not fit in `room` characters (a patch needs every line it names). */
+function contextFileBlock(file: PatchContextFile, room: number): string | undefined {
+  const fence = fenceFor(file.text);
+  const body = file.text.endsWith('\n') || file.text === '' ? file.text : `${file.text}\n`;
+  const block = `File: ${oneLine(file.path)} (${ROLE_NOTE[file.role]})\n${fence}\n${body}${fence}\n`;
+  return block.length <= room ? block : undefined;
+}
+
+function listingChars(listing: readonly string[]): number {
+  return LISTING_LABEL.length + 1 + listing.reduce((n, p) => n + p.length + 1, 0);
+}
+
+/** The workspace's paths, one a line, as many as fit in `room` characters; a last line counts the rest. */
+function listingBlock(listing: readonly string[], room: number): string {
+  if (listing.length === 0) return '';
+  let out = `${LISTING_LABEL}\n`;
+  let shown = 0;
+  for (const p of listing) {
+    const line = `${oneLine(p)}\n`;
+    if (out.length + line.length + 40 > room) break;
+    out += line;
+    shown++;
+  }
+  if (shown === 0) return '';
+  if (shown < listing.length) out += `(and ${listing.length - shown} more)\n`;
+  return out;
 }
 
 const RELATED_LABEL = 'Other open files, for reference only:';
 const CURSOR_DIAGNOSTICS_LABEL = 'Diagnostics near the cursor:';
-const TARGET_DIAGNOSTICS_LABEL = 'Diagnostics in or near the target:';
 
 function fileHeader(path: string, languageId: string): string {
   return `File: ${oneLine(path)}\nLanguage: ${oneLine(languageId)}\n`;

@@ -56,7 +56,10 @@ export function buildPatchEdit(changes: readonly FileChange[], options: PatchEdi
         break;
       case 'add':
         documentChanges.push({ kind: 'create', uri: c.uri, options: { overwrite: false, ignoreIfExists: false } });
-        edit(c.uri, null, c.content === '' ? [] : [{ range: { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } }, newText: c.content }]);
+        // The range ends at line 1 of the empty file, which clients clamp to its end: Neovim holds an empty
+        // file as one empty line, and only an edit reaching past it makes it drop that line (else the file
+        // gains a blank last line).
+        edit(c.uri, null, c.content === '' ? [] : [{ range: { start: { line: 0, character: 0 }, end: { line: 1, character: 0 } }, newText: c.content }]);
         break;
       case 'move':
         edit(c.uri, c.version, diffTexts(c.uri, c.oldText, c.newText));

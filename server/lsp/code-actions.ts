@@ -1,5 +1,6 @@
-// textDocument/codeAction and codeAction/resolve. Listing is instant (no model call): a quickfix per
-// diagnostic and rewrites for a selection. The edit is computed on resolve from `data`; clients that cannot
+// textDocument/codeAction and codeAction/resolve. Listing is instant (no model call, no disk access): a
+// quickfix per diagnostic, rewrites for a selection, actions for `spark:` instruction comments, and writing
+// tests for the function at the cursor. The edit is computed on resolve from `data`; clients that cannot
 // resolve edits get the spark.edit command instead. Actions that are not ours are returned unchanged.
 import {
   CodeActionKind,
@@ -14,10 +15,13 @@ import type { TextDocument } from 'vscode-languageserver-textdocument';
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
 import { SparkError, SparkErrorCode } from '../spark/errors.js';
-import { findInstructionComment } from '../context/instruction-comment.js';
+import { enclosingFunction } from '../context/enclosing-function.js';
+import { findInstructionComment, type CommentScope } from '../context/instruction-comment.js';
 import { Command } from './commands.js';
 import type { ServerContext } from './context.js';
-import { computeEdit, EditTargetSchema, type DiagnosticInput, type EditTarget } from './edit-flow.js';
+import { suggestedTestFile } from './edit-context.js';
+import { computeEdit } from './edit-flow.js';
+import { EditTargetSchema, type DiagnosticInput, type EditTarget } from './edit-target.js';
 import { explicitly } from './outcome.js';
 import { check, CodeActionParamsShape, CodeActionShape } from './params.js';
 import { mayUse } from './workspace.js';
@@ -56,6 +60,11 @@ export const REWRITES: readonly { title: string; instruction: string }[] = [
   { title: 'Spark: Improve selection', instruction: 'Improve this code: clearer and more idiomatic, same behaviour.' },
   { title: 'Spark: Document selection', instruction: 'Add concise documentation comments to this code; change nothing else.' },
 ];
+
+/** Titles of the instruction-comment actions that reach past the block below the comment. */
+export const APPLY_TO_FILE = 'Spark: Apply instruction to this file';
+export const APPLY_TO_WORKSPACE = 'Spark: Apply instruction to the workspace';
+export const WRITE_TESTS = 'Spark: Write tests for';
 
 export function registerCodeActions(ctx: ServerContext): void {
   ctx.connection.onCodeAction((params) => listActions(ctx, params));
@@ -96,13 +105,26 @@ export function listActions(ctx: ServerContext, params: CodeActionParams): CodeA
   const selected = !(params.range.start.line === params.range.end.line && params.range.start.character === params.range.end.character);
   if (wants(CodeActionKind.RefactorRewrite)) {
     const comment = instructionAction(doc, params.range, selected);
-    if (comment) actions.push(offer(`Spark: ${truncate(comment.instruction, 60)}`, CodeActionKind.RefactorRewrite, { uri, ...comment }));
+    if (comment?.commentScope === 'block') {
+      const { commentScope: _, ...block } = comment;
+      actions.push(offer(`Spark: ${truncate(comment.instruction, 60)}`, CodeActionKind.RefactorRewrite, { uri, ...block }));
+    }
+    if (comment) {
+      const scope = comment.commentScope === 'workspace' ? 'workspace' : 'file';
+      actions.push(offer(scope === 'workspace' ? APPLY_TO_WORKSPACE : APPLY_TO_FILE, CodeActionKind.RefactorRewrite, {
+        uri, instruction: comment.instruction, instructionLine: comment.instructionLine, scope,
+      }));
+    }
   }
   if (selected && wants(CodeActionKind.RefactorRewrite)) {
     const diagnostics = params.context.diagnostics.slice(0, MAX_FIXES).map(toInfo);
     for (const r of REWRITES) {
       actions.push(offer(r.title, CodeActionKind.RefactorRewrite, { uri, range: params.range, instruction: r.instruction, diagnostics }));
     }
+  }
+  if (wants(CodeActionKind.Source)) {
+    const tests = testsAction(ctx, doc, params.range);
+    if (tests) actions.push(offer(tests.title, CodeActionKind.Source, { uri, instruction: tests.instruction, scope: 'workspace' }));
   }
   return actions;
 }
@@ -117,12 +139,31 @@ export async function resolveAction(ctx: ServerContext, action: CodeAction, toke
       throw new SparkError(SparkErrorCode.BadArgument, 'this action was not offered by this spark-lsp process; ask for code actions again');
     }
     const computed = await computeEdit(ctx, target, token);
+    await computed.verify();
     return { ...action, edit: computed.edit };
   });
 }
 
+/** "Write tests for <function or file>", naming the test file the project's conventions suggest; none in a test file. */
+function testsAction(ctx: ServerContext, doc: TextDocument, range: Range): { title: string; instruction: string } | undefined {
+  const testFile = suggestedTestFile(ctx, doc.uri);
+  if (!testFile) return undefined;
+  const lines = doc.getText({ start: { line: Math.max(0, range.start.line - MAX_BLOCK_LINES), character: 0 }, end: { line: range.start.line + 1, character: 0 } }).split(/\r?\n/);
+  const fn = enclosingFunction(lines, Math.min(range.start.line, MAX_BLOCK_LINES));
+  const file = testFile.source.slice(testFile.source.lastIndexOf('/') + 1);
+  const subject = fn ? `the function ${fn} in ${file}` : `the exported behaviour of ${file}`;
+  return {
+    title: `${WRITE_TESTS} ${fn ?? file}`,
+    instruction: [
+      `Write unit tests for ${subject}.`,
+      `Put them in ${testFile.path}: extend that file if it exists (it is shown then), otherwise create it.`,
+      "Use the project's test framework and style, import what is tested from its module, and cover typical cases and edge cases.",
+    ].join(' '),
+  };
+}
+
 /** The `spark:` comment governing the cursor or selection, as an edit target that removes the comment. */
-function instructionAction(doc: TextDocument, range: Range, selected: boolean): Omit<EditTarget, 'uri'> | undefined {
+function instructionAction(doc: TextDocument, range: Range, selected: boolean): (Omit<EditTarget, 'uri'> & { commentScope: CommentScope; range: Range; instructionLine: number }) | undefined {
   const first = Math.max(0, range.start.line - 1);
   const lastLine = range.end.character === 0 && range.end.line > range.start.line ? range.end.line - 1 : range.end.line;
   const lines = doc.getText({ start: { line: first, character: 0 }, end: { line: lastLine + 1, character: 0 } }).split(/\r?\n/);
@@ -134,6 +175,7 @@ function instructionAction(doc: TextDocument, range: Range, selected: boolean): 
     range: { start: { line: first + found.startLine, character: 0 }, end: { line: Math.min(first + found.endLine, doc.lineCount), character: 0 } },
     instruction: found.instruction,
     instructionLine: first + found.line,
+    commentScope: found.scope,
   };
 }
 

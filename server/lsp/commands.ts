@@ -1,11 +1,13 @@
 // workspace/executeCommand: a registry of command ids to handlers, each validating its own arguments.
-// spark.edit computes an instructed edit and applies it with workspace/applyEdit (a server request with its own id).
+// spark.edit computes an instructed edit and applies it with one workspace/applyEdit (a server request with its
+// own id), after checking that nothing it touches changed since the model saw it.
 import type { CancellationToken } from 'vscode-languageserver';
 import { MessageType } from 'vscode-languageserver';
 import { z } from 'zod';
 import { SparkError, SparkErrorCode } from '../spark/errors.js';
 import type { ServerContext } from './context.js';
-import { computeEdit, ensureCurrent, EditTargetSchema, type EditTarget } from './edit-flow.js';
+import { computeEdit } from './edit-flow.js';
+import { EditTargetSchema, type EditTarget } from './edit-target.js';
 import { explicitly } from './outcome.js';
 import { check, ExecuteCommandShape } from './params.js';
 
@@ -53,14 +55,17 @@ export async function runEdit(ctx: ServerContext, target: EditTarget, token: Can
   }
   const computed = await computeEdit(ctx, target, token);
   if (computed.count === 0) return { applied: true };
-  ensureCurrent(ctx, target.uri, computed.version);
+  await computed.verify();
   const label = `Spark: ${target.instruction.length > 60 ? `${target.instruction.slice(0, 59)}…` : target.instruction}`;
-  const result = await ctx.connection.workspace.applyEdit({ label, edit: computed.edit }).catch((e: unknown) => ({
-    applied: false,
-    failureReason: e instanceof Error ? e.message : String(e),
-  }));
+  const result: { applied: boolean; failureReason?: string; failedChange?: number } = await ctx.connection.workspace
+    .applyEdit({ label, edit: computed.edit })
+    .catch((e: unknown) => ({ applied: false, failureReason: e instanceof Error ? e.message : String(e) }));
+  if (result.applied) ctx.workspaceIndex.applyChanges(computed.fileEvents);
   if (!result.applied) {
-    const why = result.failureReason ? `: ${result.failureReason}` : '';
+    const partly = ctx.negotiated.failureHandling !== 'transactional' && ctx.negotiated.failureHandling !== 'undo' && (result.failedChange ?? 0) > 0
+      ? ` (it may have applied the first ${result.failedChange} of the ${computed.edit.documentChanges?.length ?? 0} changes)`
+      : '';
+    const why = `${result.failureReason ? `: ${result.failureReason}` : ''}${partly}`;
     ctx.log.warn(`the editor did not apply the edit${why}`);
     ctx.showMessage(MessageType.Warning, `Spark: the editor did not apply the edit${why}`);
   }

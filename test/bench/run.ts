@@ -6,6 +6,7 @@ import { crossFileBench } from './cross-file.js';
 import { eventsBench } from './events.js';
 import { latencyBench } from './latency.js';
 import { memoryBench } from './memory.js';
+import { patchEditBench } from './patch-edit.js';
 import { stormBench } from './storm.js';
 import { machine, type Bench } from './support.js';
 import { transportBench } from './transport.js';
@@ -13,7 +14,7 @@ import { typingAlongBench } from './typing-along.js';
 import { warmBench } from './warm.js';
 import { workspaceIndexBench } from './workspace-index.js';
 
-const ALL: Bench[] = [latencyBench, transportBench, warmBench, stormBench, typingAlongBench, eventsBench, memoryBench, workspaceIndexBench, contextBench, crossFileBench];
+const ALL: Bench[] = [latencyBench, transportBench, warmBench, stormBench, typingAlongBench, eventsBench, memoryBench, workspaceIndexBench, contextBench, patchEditBench, crossFileBench];
 
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');

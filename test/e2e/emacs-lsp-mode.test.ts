@@ -47,11 +47,13 @@ test('lsp-mode: completion, code action via codeAction/resolve, spark-lsp-edit',
     const [completion, document, edit] = creates.map((b) => JSON.stringify(b.input));
     assert.match(completion!, /const total = sumO<\|cursor\|>/);
     assert.match(document!, /Add concise documentation comments/);
-    assert.match(document!, /<\|target\|>function sumOf\(xs\)/);
+    assert.match(document!, /Selected: lines 3-5 of app.ts, from `function sumOf\(xs\) \{` to `\}`/);
     assert.equal(creates[1]!.max_output_tokens, 2048); // spark.edit.maxOutputTokens from the script
     assert.match(edit!, /Greet in French/);
-    // No selection: the whole current line, to its end (UTF-16 column after "é").
-    assert.match(edit!, /<\|target\|>const greeting = \\"café\\";<\|\/target\|>/);
+    // No selection: the whole current line, to its end (UTF-16 column after "é"): a range ending short of
+    // the line's end would be quoted as part of the line.
+    assert.match(edit!, /Selected: lines 8-8 of app.ts, from `const greeting = \\"café\\";`/);
+    assert.doesNotMatch(edit!, /only part of those lines/);
   } finally {
     await ws.close();
   }

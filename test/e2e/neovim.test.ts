@@ -18,7 +18,7 @@ function cursorLine(input: string): string | undefined {
 
 /** Replies as a model would for this sample, chosen from what the request asks. */
 function reply(req: SimRequest): SimReply {
-  if (req.inputText.includes('<|target|>')) {
+  if (req.customTools.includes('apply_patch')) {
     if (req.inputText.includes('add the missing semicolon')) return 'const total = 0;';
     if (req.inputText.includes('use const')) return 'const total = 0\n';
     return '';
@@ -72,4 +72,51 @@ test('Neovim 0.7: completion, code action through resolve, :SparkEdit', { timeou
     ['const greeting = helloWorld;', 'function names(items) {', '  ', '}', 'const total = 0;', ''].join('\n'),
   );
   assert.ok(ws!.sim.stats.creates.some((c) => JSON.stringify(c.body).includes('add the missing semicolon')));
+});
+
+const TOTAL = [
+  "import { add } from './math';",
+  '',
+  'export function total(xs: number[]): number {',
+  '  let sum = 0;',
+  '  for (const x of xs) sum = add(sum, x);',
+  '  return sum;',
+  '}',
+  '',
+  'export function mean(xs: number[]): number {',
+  '  return total(xs) / xs.length;',
+  '}',
+  '',
+].join('\n');
+const MATH = 'export function add(a: number, b: number): number {\n  return a + b;\n}\n';
+const NEW_TESTS = "import { mean } from './total';\n\ntest('mean of nothing', () => expect(mean([])).toBe(0));\n";
+
+/** Answers as a model would: a new test file for the tests action, a change of math.ts for the workspace edit. */
+function patchReply(req: SimRequest): SimReply {
+  if (!req.customTools.includes('apply_patch')) return '';
+  if (req.inputText.includes('Write unit tests for the function mean')) {
+    return { toolInput: ['*** Begin Patch', '*** Add File: src/total.test.ts', ...NEW_TESTS.trimEnd().split('\n').map((l) => `+${l}`), '*** End Patch', ''].join('\n') };
+  }
+  if (req.inputText.includes('give add a default for b')) {
+    return {
+      toolInput: ['*** Begin Patch', '*** Update File: src/math.ts', '@@', '-export function add(a: number, b: number): number {', '+export function add(a: number, b = 0): number {', '   return a + b;', '*** End Patch', ''].join('\n'),
+    };
+  }
+  return '';
+}
+
+test('Neovim 0.12: :SparkTests creates the test file the conventions name, and the buffer list shows it; :SparkEditWorkspace changes a file that is not open', { timeout: 90_000 }, async () => {
+  const nvim = editor('nvim012');
+  ws = await workspace({ '.git/HEAD': 'ref: refs/heads/main\n', 'src/total.ts': TOTAL, 'src/math.ts': MATH });
+  ws.sim.setResponder(patchReply);
+  const args = ['--headless', '-u', 'NONE', '-i', 'NONE', '-n', `+luafile ${join(ROOT, 'test/e2e/nvim/tests012.lua')}`, 'src/total.ts'];
+  const run = await runEditor(nvim, args, { cwd: ws.dir, env: ws.env, timeoutMs: 60_000 });
+  assert.equal(run.code, 0, run.stderr);
+  assert.equal(readFileSync(ws.path('src/total.test.ts'), 'utf8'), NEW_TESTS);
+  assert.equal(readFileSync(ws.path('src/math.ts'), 'utf8'), MATH.replace('b: number)', 'b = 0)'));
+  assert.equal(readFileSync(ws.path('src/total.ts'), 'utf8'), TOTAL);
+  const inputs = ws.sim.stats.creates.filter((c) => c.body.generate !== false).map((c) => JSON.stringify(c.body.input));
+  assert.equal(inputs.length, 2, inputs.join('\n'));
+  assert.match(inputs[0]!, /Put them in src\/total.test.ts/, 'the instruction names the test file the conventions suggest');
+  assert.match(inputs[1]!, /You may change: any file of the workspace/);
 });

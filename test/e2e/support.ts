@@ -5,7 +5,7 @@ import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { delimiter, join } from 'node:path';
+import { delimiter, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startSim } from '../../server/sim/index.js';
 import type { SimOptions, SparkSim } from '../../server/sim/api.js';
@@ -49,7 +49,10 @@ export async function workspace(files: Record<string, string>, simOptions: SimOp
   await chmod(shim, 0o755);
   const work = join(dir, 'work');
   await mkdir(work);
-  for (const [name, text] of Object.entries(files)) await writeFile(join(work, name), text);
+  for (const [name, text] of Object.entries(files)) {
+    await mkdir(dirname(join(work, name)), { recursive: true });
+    await writeFile(join(work, name), text);
+  }
   return {
     dir: work,
     sim,

@@ -62,7 +62,7 @@ before(async () => {
       return { applied: false, failureReason: 'fuzz client' };
     },
   });
-  h.sim.setResponder((req) => (req.inputText.includes('<|target|>') ? 'replacement();\n' : 'suggested()'));
+  h.sim.setResponder((req) => (req.inputText.includes('You may change:') ? 'replacement();\n' : 'suggested()'));
   await h.configured;
   for (const [uri, text] of Object.entries(DOCS)) await openRaw(uri, text);
 });

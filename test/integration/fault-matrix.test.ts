@@ -41,8 +41,8 @@ afterEach(async () => {
   for (const sim of extraSims.splice(0)) await sim.close();
 });
 
-/** Edits (the prompt marks a target) get the edited line; completions get the completion text. */
-const responder = (req: SimRequest) => (req.inputText.includes('<|target|>') ? EDITED_LINE : COMPLETION_REPLY);
+/** Edits (the prompt says what may change) get the edited line, as the selection's new text; completions get the completion text. */
+const responder = (req: SimRequest) => (req.inputText.includes('You may change:') ? EDITED_LINE : COMPLETION_REPLY);
 
 async function start(options: HarnessOptions = {}): Promise<Harness> {
   h = await startHarness(options);

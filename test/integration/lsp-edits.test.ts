@@ -47,7 +47,7 @@ async function actions(range: Range, diagnostics: Diagnostic[] = [], only?: stri
   })) as CodeAction[];
 }
 
-test('code actions are listed at once, without a model call: a quickfix per diagnostic, rewrites for a selection', { timeout: 10_000 }, async () => {
+test('code actions are listed at once, without a model call: a quickfix per diagnostic, rewrites for a selection, tests for the function', { timeout: 10_000 }, async () => {
   h = await startHarness();
   h.open(URI, SOURCE);
   const listed = await actions({ start: { line: 0, character: 0 }, end: { line: 4, character: 1 } }, [diagnostic]);
@@ -57,12 +57,17 @@ test('code actions are listed at once, without a model call: a quickfix per diag
       ['quickfix', `Spark: Fix "Cannot find name 'totl'. Did you mean 'total'?"`],
       ['refactor.rewrite', 'Spark: Improve selection'],
       ['refactor.rewrite', 'Spark: Document selection'],
+      ['source', 'Spark: Write tests for sum'],
     ],
   );
   assert.ok(listed.every((a) => a.edit === undefined && a.command === undefined && a.data !== undefined));
   assert.equal(h.requests().length, 0, 'listing made no model call');
   assert.deepEqual((await actions(lineRange(3), [diagnostic], ['quickfix'])).map((a) => a.kind), ['quickfix']);
-  assert.deepEqual(await actions({ start: positionOf(SOURCE, 'return'), end: positionOf(SOURCE, 'return') }), [], 'nothing to offer for a bare cursor without diagnostics');
+  assert.deepEqual(
+    (await actions({ start: positionOf(SOURCE, 'return'), end: positionOf(SOURCE, 'return') })).map((a) => a.title),
+    ['Spark: Write tests for sum'],
+    'a bare cursor without diagnostics gets only the tests for its function',
+  );
 });
 
 test('resolve computes a minimal, versioned edit for the quickfix', { timeout: 10_000 }, async () => {

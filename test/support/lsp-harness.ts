@@ -1,8 +1,12 @@
 // A real LSP client and the real server in-process over a pair of streams, against spark-sim on port 0.
 // Records what the server sends the client (applyEdit, showMessage, progress) and keeps client-side copies
-// of open documents, applying edits the way an editor does (versioned documentChanges are checked).
+// of open documents, applying edits the way an editor does (versioned documentChanges are checked). With a
+// real directory as the workspace folder, edits of files that are not open and file creations, renames and
+// deletions land on disk, as an editor that saves them would leave them; a WorkspaceEdit applies whole or not at all.
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { PassThrough } from 'node:stream';
-import { pathToFileURL } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import {
   ApplyWorkspaceEditRequest,
   ConfigurationRequest,
@@ -34,7 +38,11 @@ const generates = (c: RecordedCreate) => c.body.generate !== false;
 
 /** Capabilities like Neovim 0.12 plus versioned documentChanges (the richest client). */
 export const FULL_CAPABILITIES: ClientCapabilities = {
-  workspace: { applyEdit: true, configuration: true, workspaceEdit: { documentChanges: true } },
+  workspace: {
+    applyEdit: true,
+    configuration: true,
+    workspaceEdit: { documentChanges: true, resourceOperations: ['create', 'rename', 'delete'], changeAnnotationSupport: { groupsOnLabel: true }, failureHandling: 'abort' },
+  },
   window: { workDoneProgress: true },
   textDocument: {
     synchronization: { dynamicRegistration: false },
@@ -212,7 +220,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   });
   client.onRequest(ApplyWorkspaceEditRequest.type, (params) => {
     h.applied.push(params);
-    return options.onApplyEdit?.(params, h) ?? applyAsEditor(docs, params.edit, (uri, version) => {
+    return options.onApplyEdit?.(params, h) ?? applyAsEditor(docs, params.edit, options.workspaceDir !== undefined, (uri, version) => {
       void client.sendNotification('textDocument/didChange', {
         textDocument: { uri, version },
         contentChanges: [{ text: docs.get(uri)?.getText() ?? '' }],
@@ -232,30 +240,83 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   return h;
 }
 
-/** Applies a WorkspaceEdit to client-side documents as a spec-following editor does. */
+/**
+ * Applies a WorkspaceEdit as a spec-following editor does: open documents in `docs` (versions checked), and with
+ * `disk`, files that are not open and resource operations on the file system. Every change is tried on a copy
+ * first; the edit applies whole or not at all (failureHandling "transactional").
+ */
 export function applyAsEditor(
   docs: Map<string, TextDocument>,
   edit: WorkspaceEdit,
+  disk: boolean,
   changed: (uri: string, version: number) => void,
 ): ApplyWorkspaceEditResult {
-  const groups: { uri: string; version: number | null; edits: TextEdit[] }[] = [];
-  for (const dc of edit.documentChanges ?? []) {
-    if (!('edits' in dc)) return { applied: false, failureReason: 'resource operations are not supported here' };
-    groups.push({ uri: dc.textDocument.uri, version: dc.textDocument.version, edits: dc.edits as TextEdit[] });
+  /** The would-be content of each file touched on disk (undefined: deleted or absent). */
+  const files = new Map<string, string | undefined>();
+  const onDisk = (uri: string): string | undefined => {
+    if (files.has(uri)) return files.get(uri);
+    const path = fileURLToPath(uri);
+    return existsSync(path) ? readFileSync(path, 'utf8') : undefined;
+  };
+  const texts = new Map<string, string>();
+  const fail = (i: number, failureReason: string): ApplyWorkspaceEditResult => ({ applied: false, failureReason, failedChange: i });
+  const changes = [
+    ...(edit.documentChanges ?? []),
+    ...Object.entries(edit.changes ?? {}).map(([uri, edits]) => ({ textDocument: { uri, version: null }, edits })),
+  ];
+  for (const [i, dc] of changes.entries()) {
+    if ('kind' in dc) {
+      if (!disk) return fail(i, 'resource operations are not supported here');
+      const uri = dc.kind === 'rename' ? dc.oldUri : dc.uri;
+      if (docs.has(uri)) return fail(i, `${uri} is open; this client does not ${dc.kind} open files`);
+      const exists = onDisk(uri) !== undefined;
+      if (dc.kind === 'create') {
+        if (exists && !dc.options?.overwrite) {
+          if (dc.options?.ignoreIfExists) continue;
+          return fail(i, `${uri} already exists`);
+        }
+        files.set(uri, '');
+      } else if (dc.kind === 'delete') {
+        if (!exists) {
+          if (dc.options?.ignoreIfNotExists) continue;
+          return fail(i, `${uri} does not exist`);
+        }
+        files.set(uri, undefined);
+      } else {
+        if (!exists) return fail(i, `${dc.oldUri} does not exist`);
+        if (onDisk(dc.newUri) !== undefined && !dc.options?.overwrite) {
+          if (dc.options?.ignoreIfExists) continue;
+          return fail(i, `${dc.newUri} already exists`);
+        }
+        files.set(dc.newUri, onDisk(dc.oldUri));
+        files.set(dc.oldUri, undefined);
+      }
+      continue;
+    }
+    const { uri, version } = dc.textDocument;
+    const doc = docs.get(uri);
+    if (doc) {
+      if (version !== null && version !== doc.version) return fail(i, `version ${version} but the document is at ${doc.version}`);
+      const base = texts.get(uri) ?? doc.getText();
+      texts.set(uri, TextDocument.applyEdits(TextDocument.create(uri, doc.languageId, doc.version, base), dc.edits as TextEdit[]));
+      continue;
+    }
+    const text = disk ? onDisk(uri) : undefined;
+    if (text === undefined) return fail(i, `unknown document ${uri}`);
+    files.set(uri, TextDocument.applyEdits(TextDocument.create(uri, 'text', 0, text), dc.edits as TextEdit[]));
   }
-  for (const [uri, edits] of Object.entries(edit.changes ?? {})) groups.push({ uri, version: null, edits });
-  for (const g of groups) {
-    const doc = docs.get(g.uri);
-    if (!doc) return { applied: false, failureReason: `unknown document ${g.uri}` };
-    if (g.version !== null && g.version !== doc.version) {
-      return { applied: false, failureReason: `version ${g.version} but the document is at ${doc.version}` };
+  for (const [uri, text] of files) {
+    const path = fileURLToPath(uri);
+    if (text === undefined) rmSync(path, { force: true });
+    else {
+      mkdirSync(dirname(path), { recursive: true });
+      writeFileSync(path, text);
     }
   }
-  for (const g of groups) {
-    const doc = docs.get(g.uri)!;
-    const text = TextDocument.applyEdits(doc, g.edits);
+  for (const [uri, text] of texts) {
+    const doc = docs.get(uri)!;
     TextDocument.update(doc, [{ text }], doc.version + 1);
-    changed(g.uri, doc.version);
+    changed(uri, doc.version);
   }
   return { applied: true };
 }

@@ -94,6 +94,8 @@ describe('buildPatchEdit', () => {
     const [create] = edit.documentChanges ?? [];
     assert.deepEqual(create, { kind: 'create', uri: uri('test/a.test.ts'), options: { overwrite: false, ignoreIfExists: false } });
     assert.equal(applied(edit, uri('test/a.test.ts'), ''), 'test("a", () => {});\n');
+    const fill = edit.documentChanges?.[1] as TextDocumentEdit;
+    assert.deepEqual(fill.edits[0]?.range, { start: { line: 0, character: 0 }, end: { line: 1, character: 0 } }, 'reaching past the empty line Neovim holds');
   });
 
   it('annotations are declared, and only when the client supports them', () => {

@@ -3,15 +3,15 @@ import { describe, it } from 'node:test';
 import {
   CURSOR_MARKER,
   TARGET_BEGIN,
-  TARGET_END,
   buildCompletionDelta,
   buildCompletionPrompt,
-  buildEditPrompt,
+  buildPatchPrompt,
+  patchFeedback,
   buildWarmContext,
   estimateTokens,
   type DiagnosticInfo,
 } from '../../server/context/prompt.js';
-import { parseCursor, parseRange } from '../support/markers.js';
+import { parseCursor } from '../support/markers.js';
 
 /** Room for the file header, labels and fences beyond the budget itself. */
 const HEADER_ALLOWANCE = 40;
@@ -179,91 +179,6 @@ describe('buildCompletionPrompt', () => {
   });
 });
 
-interface EditCase {
-  doc: string;
-  budget: number;
-  instruction?: string;
-  diagnostics?: DiagnosticInfo[];
-  contains?: string[];
-  absent?: string[];
-  whole?: boolean;
-}
-
-function checkEdit(c: EditCase): void {
-  const { text, start, end } = parseRange(c.doc);
-  const instruction = c.instruction ?? 'rename v to w';
-  const { input } = buildEditPrompt({
-    path: 'src/app.ts', languageId: 'typescript', text, start, end, instruction,
-    diagnostics: c.diagnostics ?? [], budgetTokens: c.budget,
-  });
-  assert.ok(input.startsWith('File: src/app.ts\nLanguage: typescript\n'), 'the stable header comes first');
-  assert.ok(input.includes(`Instruction: ${instruction.replace(/\s+/g, ' ')}\n`));
-  assert.equal(input.split(TARGET_BEGIN).length, 2, 'exactly one begin marker');
-  assert.equal(input.split(TARGET_END).length, 2, 'exactly one end marker');
-
-  const markedBody = documentBody(input);
-  const begin = markedBody.indexOf(TARGET_BEGIN);
-  const finish = markedBody.indexOf(TARGET_END);
-  assert.equal(markedBody.slice(begin + TARGET_BEGIN.length, finish), text.slice(start, end), 'the target is kept whole');
-  const body = markedBody.replace(TARGET_BEGIN, '').replace(TARGET_END, '');
-  const { from, to } = locateWindow(text, body, begin, start);
-
-  const targetTokens = estimateTokens(text.slice(start, end));
-  assert.ok(
-    estimateTokens(input) <= Math.max(c.budget, targetTokens) + HEADER_ALLOWANCE,
-    `input of ${estimateTokens(input)} tokens exceeds the budget of ${c.budget}`,
-  );
-  if (targetTokens > c.budget) assert.deepEqual({ from, to }, { from: start, to: end }, 'an oversized target drops the surroundings');
-  if (c.whole) assert.deepEqual({ from, to }, { from: 0, to: text.length }, 'the whole document fits');
-  for (const s of c.contains ?? []) assert.ok(input.includes(s), `input should contain ${JSON.stringify(s)}:\n${input}`);
-  for (const s of c.absent ?? []) assert.ok(!input.includes(s), `input should not contain ${JSON.stringify(s)}:\n${input}`);
-}
-
-describe('buildEditPrompt', () => {
-  const big = numbered(100) + '[[let v = 1;\nuse(v);\n]]' + numbered(100, 100);
-  const table: [name: string, c: EditCase][] = [
-    ['small document is shown whole', { doc: 'a\n[[b\n]]c\n', budget: 1000, whole: true }],
-    ['range in the middle of a line', { doc: 'const [[x]] = 1;\n', budget: 1000, whole: true }],
-    ['empty range', { doc: 'a\n[[]]b\n', budget: 1000, whole: true }],
-    [
-      'trimmed around the range to the budget',
-      { doc: big, budget: 300, contains: ['let v99 = ', 'let v100 = ', 'the rest is omitted'], absent: ['let v0 = ', 'let v199 = '] },
-    ],
-    ['a range larger than the budget is kept whole, surroundings dropped', { doc: `a\n[[${numbered(200)}]]b\n`, budget: 100, absent: ['a\n', 'b\n'] }],
-    [
-      'diagnostics in the range are included before the document',
-      {
-        doc: big,
-        budget: 1000,
-        diagnostics: [{ message: 'v is never reassigned', line: 100, severity: 'hint', source: 'eslint' }],
-        contains: ['- line 101, hint [eslint]: v is never reassigned'],
-      },
-    ],
-    ['diagnostics far outside the window are left out', { doc: big, budget: 300, diagnostics: [{ message: 'far away', line: 3 }], absent: ['far away'] }],
-    ['a multi-line instruction becomes one line', { doc: 'a\n[[b\n]]', budget: 500, instruction: 'rename b\nto c', contains: ['Instruction: rename b to c'] }],
-  ];
-  for (const [name, c] of table) it(name, () => checkEdit(c));
-
-  it('diagnostics come before the document', () => {
-    const { text, start, end } = parseRange(big);
-    const { input } = buildEditPrompt({
-      path: 'a.ts', languageId: 'typescript', text, start, end, instruction: 'x',
-      diagnostics: [{ message: 'DIAG', line: 100 }], budgetTokens: 1000,
-    });
-    assert.ok(input.indexOf('DIAG') < input.indexOf(TARGET_BEGIN));
-  });
-
-  it('instructions are identical across requests, so they can be cached', () => {
-    const a = buildEditPrompt({ path: 'a.ts', languageId: 'typescript', text: 'x', start: 0, end: 1, instruction: 'a', diagnostics: [], budgetTokens: 10 });
-    const b = buildEditPrompt({
-      path: 'b.py', languageId: 'python', text: numbered(50), start: 10, end: 200, instruction: 'b',
-      diagnostics: [{ message: 'm', line: 0 }], budgetTokens: 5000,
-    });
-    assert.equal(a.instructions, b.instructions);
-    assert.ok(a.instructions.includes(TARGET_BEGIN) && a.instructions.includes(TARGET_END));
-  });
-});
-
 it('warm context: the whole file without a cursor, under the completion instructions; the head when over budget', () => {
   const text = Array.from({ length: 3000 }, (_, i) => `const line${i} = ${i};`).join('\n') + '\n';
   const warm = buildWarmContext({ path: '/w/big.ts', languageId: 'typescript', text, budgetTokens: 100_000 });
@@ -282,4 +197,86 @@ it('warm context: the whole file without a cursor, under the completion instruct
   assert.ok(estimateTokens(delta) <= 512 + 20);
   assert.ok(delta.length < text.length / 10, 'a small part of the file');
   assert.equal(delta.split(CURSOR_MARKER).length, 2, 'the marker appears once');
+});
+
+describe('buildPatchPrompt', () => {
+  const target = 'import { add } from "./math";\nexport function total(xs: number[]) {\n  return xs.reduce(add, 0);\n}\n';
+  const math = 'export const add = (a: number, b: number) => a + b;\n';
+  const tests = 'import { total } from "../src/total";\ntest("total", () => expect(total([1])).toBe(1));\n';
+  const base = {
+    path: 'src/total.ts', languageId: 'typescript', text: target, instruction: 'handle an empty list',
+    diagnostics: [] as DiagnosticInfo[], budgetTokens: 6000,
+    related: [{ path: 'test/total.test.ts', text: tests, role: 'test' as const }, { path: 'src/math.ts', text: math, role: 'import' as const }],
+    listing: ['package.json', 'src/math.ts', 'src/total.ts', 'test/total.test.ts'],
+  };
+
+  it('file scope: the target, its tests, its imports and the listing, each whole', () => {
+    const p = buildPatchPrompt({ ...base, scope: 'file' });
+    assert.ok(p.input.startsWith('Instruction: handle an empty list\nYou may change: only src/total.ts.\n'));
+    for (const text of [target, math, tests]) assert.ok(p.input.includes(text), `shown: ${text}`);
+    assert.ok(p.input.indexOf('File: src/total.ts (the file to edit)') < p.input.indexOf('File: test/total.test.ts (its tests)'));
+    assert.ok(p.input.indexOf('File: test/total.test.ts') < p.input.indexOf('File: src/math.ts (imported by the file to edit)'), 'tests before imports');
+    assert.ok(p.input.includes('Files of the workspace:\npackage.json\nsrc/math.ts\nsrc/total.ts\ntest/total.test.ts\n'));
+    assert.deepEqual(p.shownWhole, ['src/total.ts', 'test/total.test.ts', 'src/math.ts']);
+    assert.ok(!p.input.includes(TARGET_BEGIN) && !p.input.includes('<|'), 'no markers inside the text');
+  });
+
+  it('workspace scope says any file may change', () => {
+    assert.ok(buildPatchPrompt({ ...base, scope: 'workspace' }).input.includes('You may change: any file of the workspace, and add new files.\n'));
+  });
+
+  it('selection scope: the lines named by number and first and last line, without other files', () => {
+    const start = target.indexOf('  return');
+    const p = buildPatchPrompt({ ...base, scope: 'selection', selection: { start, end: target.indexOf('}\n') } });
+    assert.ok(p.input.includes('You may change: only the selected lines of src/total.ts.\n'));
+    assert.ok(p.input.includes('Selected: lines 3-3 of src/total.ts, from `return xs.reduce(add, 0);` to `return xs.reduce(add, 0);`.\n'), p.input);
+    assert.ok(p.input.includes(target), 'the whole file fits');
+    assert.ok(!p.input.includes(math) && !p.input.includes('Files of the workspace'), 'no related files nor listing');
+    assert.deepEqual(p.shownWhole, ['src/total.ts']);
+  });
+
+  it('selection scope: part of a line is quoted exactly', () => {
+    const start = target.indexOf('xs.reduce');
+    const p = buildPatchPrompt({ ...base, scope: 'selection', selection: { start, end: start + 'xs.reduce'.length } });
+    assert.ok(p.input.includes('Selected: lines 3-3 of src/total.ts, from `return xs.reduce(add, 0);` to `return xs.reduce(add, 0);`.\nThe selection is only part of those lines; it is exactly:\n```\nxs.reduce\n```\n'), p.input);
+    const whole = buildPatchPrompt({ ...base, scope: 'selection', selection: { start: target.indexOf('  return'), end: target.indexOf('}\n') } });
+    assert.ok(!whole.input.includes('only part of those lines'), 'whole lines need no quote');
+  });
+
+  it('over budget: related files are left out rather than cut, the listing is cut with a count, the target is framed', () => {
+    const bigTarget = numbered(400);
+    const listing = Array.from({ length: 500 }, (_, i) => `src/module${i}.ts`);
+    const start = bigTarget.indexOf('let v200 = ');
+    const p = buildPatchPrompt({ ...base, scope: 'file', text: bigTarget, listing, budgetTokens: 2000, selection: { start, end: start + 5 } });
+    assert.ok(p.input.includes('let v200 = compute(200);') && !p.input.includes('let v0 = '), 'framed around the focus');
+    assert.ok(p.input.includes('the rest is omitted'));
+    assert.deepEqual(p.shownWhole, [], 'nothing was shown whole');
+    assert.match(p.input, /\(and \d+ more\)\n/);
+    assert.ok(estimateTokens(p.input) <= 2000 + HEADER_ALLOWANCE, `${estimateTokens(p.input)} tokens`);
+    const roomy = buildPatchPrompt({ ...base, scope: 'file', listing, budgetTokens: 2000 });
+    assert.deepEqual(roomy.shownWhole, ['src/total.ts', 'test/total.test.ts', 'src/math.ts'], 'small related files still fit beside a cut listing');
+  });
+
+  it('diagnostics of the target are listed', () => {
+    const p = buildPatchPrompt({ ...base, scope: 'file', diagnostics: [{ message: 'xs may be empty', line: 2, severity: 'warning' }] });
+    assert.ok(p.input.includes('Diagnostics in the file to edit:\n- line 3, warning: xs may be empty (on: return xs.reduce(add, 0);)\n'));
+  });
+
+  it('a file holding fences gets a longer fence', () => {
+    const md = 'Example:\n```ts\nx\n```\n';
+    const p = buildPatchPrompt({ ...base, scope: 'file', path: 'README.md', languageId: 'markdown', text: md, related: [], listing: [] });
+    assert.ok(p.input.includes('````markdown\n' + md + '````\n'));
+  });
+
+  it('instructions are identical across scopes and requests, and describe the patch format', () => {
+    const a = buildPatchPrompt({ ...base, scope: 'file' });
+    const b = buildPatchPrompt({ ...base, scope: 'selection', selection: { start: 0, end: 3 }, instruction: 'other' });
+    assert.equal(a.instructions, b.instructions);
+    for (const s of ['*** Begin Patch', '*** Update File: ', '*** Add File: ', '*** Delete File: ', '*** End Patch']) assert.ok(a.instructions.includes(s), s);
+  });
+
+  it('feedback for a patch that did not apply names the failure', () => {
+    const f = patchFeedback('src/total.ts: lines not found:\n  return xs.sum();\n');
+    assert.ok(f.startsWith('The patch did not apply: src/total.ts: lines not found:\n  return xs.sum();\nNothing was changed.'));
+  });
 });

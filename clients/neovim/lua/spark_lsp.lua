@@ -1,5 +1,5 @@
 -- spark-lsp for Neovim. Tested with Neovim 0.12.4 (completion, inline completion, code actions,
--- :SparkEdit) and Neovim 0.7.2 (completion via omnifunc, code actions, :SparkEdit).
+-- :SparkEdit, :SparkEditFile, :SparkTests) and Neovim 0.7.2 (completion via omnifunc, code actions, :SparkEdit).
 --
 -- Load it:
 --   vim.opt.runtimepath:append('/path/to/spark-lsp/clients/neovim')
@@ -7,8 +7,14 @@
 --
 -- 0.11+ registers the server with vim.lsp.config()/vim.lsp.enable(); 0.7-0.10 fall back to starting
 -- it per buffer. On 0.12 ghost-text suggestions come from textDocument/inlineCompletion (accept with
--- the key in `inline_accept`). :SparkEdit (or `edit_key` on a visual selection) asks for an instruction
--- and runs the server's spark.edit command on the selected lines.
+-- the key in `inline_accept`). Commands, each asking for an instruction when none is given:
+--   :SparkEdit [instruction]           the selected lines (or a range) only (`edit_key` in visual mode)
+--   :SparkEditFile [instruction]       anywhere in the current file
+--   :SparkEditWorkspace [instruction]  any file of the workspace folder, new files included
+--   :SparkTests                        writes tests for the function under the cursor (or the file) into
+--                                      the test file the project's conventions name, creating it if needed
+-- The server applies the edit through workspace/applyEdit; files it creates or changes that were not
+-- open are loaded into buffers (:ls shows them) and left unsaved for you to review and :write.
 local M = {}
 
 M.defaults = {
@@ -46,47 +52,98 @@ local function utf16_len(line)
   return utf16
 end
 
---- Runs spark.edit on lines `line1`..`line2` (1-based, inclusive) of the current buffer.
-function M.edit(line1, line2, instruction)
+local function request(client, method, params, handler, bufnr)
+  if modern then
+    client:request(method, params, handler, bufnr)
+  else
+    client.request(method, params, handler, bufnr)
+  end
+end
+
+-- Runs spark.edit with `target` (uri, instruction, scope, range…); the server applies the edit itself.
+local function run_edit(client, bufnr, target)
+  request(client, 'workspace/executeCommand', { command = 'spark.edit', arguments = { target } }, function(err, result)
+    if err then
+      vim.notify('Spark edit failed: ' .. (err.message or vim.inspect(err)), vim.log.levels.ERROR)
+    elseif result and result.applied == false then
+      vim.notify('Spark edit was not applied', vim.log.levels.WARN)
+    end
+  end, bufnr)
+end
+
+local function attached()
   local bufnr = vim.api.nvim_get_current_buf()
   local client = client_for(bufnr)
-  if not client then
-    vim.notify('spark-lsp is not attached to this buffer', vim.log.levels.WARN)
-    return
-  end
-  local function run(text)
-    if not text or vim.trim(text) == '' then return end
-    local last = vim.api.nvim_buf_get_lines(bufnr, line2 - 1, line2, false)[1] or ''
-    local params = {
-      command = 'spark.edit',
-      arguments = { {
-        uri = vim.uri_from_bufnr(bufnr),
-        -- whole lines; the character of the end is counted in UTF-16 as LSP wants
-        range = {
-          start = { line = line1 - 1, character = 0 },
-          ['end'] = { line = line2 - 1, character = utf16_len(last) },
-        },
-        instruction = text,
-      } },
-    }
-    local function done(err, result)
-      if err then
-        vim.notify('Spark edit failed: ' .. (err.message or vim.inspect(err)), vim.log.levels.ERROR)
-      elseif result and result.applied == false then
-        vim.notify('Spark edit was not applied', vim.log.levels.WARN)
-      end
-    end
-    if modern then
-      client:request('workspace/executeCommand', params, done, bufnr)
-    else
-      client.request('workspace/executeCommand', params, done, bufnr)
-    end
-  end
-  if instruction and instruction ~= '' then
+  if not client then vim.notify('spark-lsp is not attached to this buffer', vim.log.levels.WARN) end
+  return client, bufnr
+end
+
+local function with_instruction(instruction, prompt, run)
+  if instruction and vim.trim(instruction) ~= '' then
     run(instruction)
   else
-    vim.ui.input({ prompt = 'Spark edit: ' }, run)
+    vim.ui.input({ prompt = prompt }, function(text)
+      if text and vim.trim(text) ~= '' then run(text) end
+    end)
   end
+end
+
+--- Runs spark.edit on lines `line1`..`line2` (1-based, inclusive) of the current buffer (scope "selection").
+function M.edit(line1, line2, instruction)
+  local client, bufnr = attached()
+  if not client then return end
+  with_instruction(instruction, 'Spark edit: ', function(text)
+    local last = vim.api.nvim_buf_get_lines(bufnr, line2 - 1, line2, false)[1] or ''
+    run_edit(client, bufnr, {
+      uri = vim.uri_from_bufnr(bufnr),
+      -- whole lines; the character of the end is counted in UTF-16 as LSP wants
+      range = {
+        start = { line = line1 - 1, character = 0 },
+        ['end'] = { line = line2 - 1, character = utf16_len(last) },
+      },
+      instruction = text,
+      scope = 'selection',
+    })
+  end)
+end
+
+--- Runs spark.edit on the current file (scope "file") or its workspace folder (scope "workspace").
+function M.edit_scope(scope, instruction)
+  local client, bufnr = attached()
+  if not client then return end
+  local prompt = scope == 'workspace' and 'Spark edit (workspace): ' or 'Spark edit (file): '
+  with_instruction(instruction, prompt, function(text)
+    run_edit(client, bufnr, { uri = vim.uri_from_bufnr(bufnr), instruction = text, scope = scope })
+  end)
+end
+
+--- Writes tests for the function under the cursor (or the file): runs the server's "Spark: Write tests for"
+--- code action. Its target (command arguments, or the data a resolving client gets) goes to spark.edit, so
+--- the edit is applied by the server whatever the client's code action support.
+function M.tests()
+  local client, bufnr = attached()
+  if not client then return end
+  local cursor = vim.api.nvim_win_get_cursor(0)
+  local line = vim.api.nvim_buf_get_lines(bufnr, cursor[1] - 1, cursor[1], false)[1] or ''
+  local position = { line = cursor[1] - 1, character = utf16_len(line:sub(1, cursor[2])) }
+  local params = {
+    textDocument = { uri = vim.uri_from_bufnr(bufnr) },
+    range = { start = position, ['end'] = position },
+    context = { diagnostics = {}, only = { 'source' } },
+  }
+  request(client, 'textDocument/codeAction', params, function(err, actions)
+    if err then
+      vim.notify('Spark: code actions failed: ' .. (err.message or vim.inspect(err)), vim.log.levels.ERROR)
+      return
+    end
+    for _, action in ipairs(actions or {}) do
+      if type(action.title) == 'string' and action.title:find('^Spark: Write tests for ') then
+        local target = action.command and action.command.arguments and action.command.arguments[1] or action.data
+        if target then return run_edit(client, bufnr, target) end
+      end
+    end
+    vim.notify('Spark: no tests to write here', vim.log.levels.WARN)
+  end, bufnr)
 end
 
 local function on_attach(client, bufnr)
@@ -104,7 +161,16 @@ function M.setup(opts)
   config = vim.tbl_deep_extend('force', vim.deepcopy(M.defaults), opts or {})
   vim.api.nvim_create_user_command('SparkEdit', function(args)
     M.edit(args.line1, args.line2, args.args)
-  end, { range = true, nargs = '?', desc = 'Rewrite the selected lines with Spark' })
+  end, { range = true, nargs = '?', desc = 'Edit the selected lines with Spark' })
+  vim.api.nvim_create_user_command('SparkEditFile', function(args)
+    M.edit_scope('file', args.args)
+  end, { nargs = '?', desc = 'Edit the current file with Spark' })
+  vim.api.nvim_create_user_command('SparkEditWorkspace', function(args)
+    M.edit_scope('workspace', args.args)
+  end, { nargs = '?', desc = 'Edit files of the workspace with Spark (may create files)' })
+  vim.api.nvim_create_user_command('SparkTests', function()
+    M.tests()
+  end, { nargs = 0, desc = 'Write tests for the function under the cursor with Spark' })
 
   local server = {
     name = 'spark',
