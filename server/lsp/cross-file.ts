@@ -137,6 +137,17 @@ export class CrossFile {
     }).volatile;
   }
 
+  /**
+   * The cross-file context of an edit of `uri` (any scope): the stable part, recomputed for the current text
+   * first (an explicit request may wait for it), then the volatile part for a cursor at `offset`.
+   */
+  async forEdit(uri: string, offset: number | undefined): Promise<string> {
+    await this.refresh(uri);
+    const stable = this.stable(uri).text;
+    const volatile = this.volatile(uri, offset ?? -1, this.ctx.config.context.recentEditsTokens);
+    return volatile === '' ? stable : stable === '' ? volatile : `${stable}\n${volatile}`;
+  }
+
   /** Recomputes the stable part of `uri` for its current text; resolves when done (never rejects). */
   refresh(uri: string): Promise<void> {
     const running = this.running.get(uri);

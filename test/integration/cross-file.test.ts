@@ -228,3 +228,24 @@ test('a tsconfig `paths` alias resolves once the server has read tsconfig.json f
   hh.open(uri, app);
   await until('app.ts is warmed with formatPrice', () => warmUps(hh, uri).some((w) => inputOf(w).includes('File: src/lib/util.ts')), 10_000);
 });
+
+test('edits of every scope carry the same cross-file context, most stable first', { timeout: 20_000 }, async () => {
+  const hh = await start({ 'src/util.ts': UTIL, 'src/app.ts': APP, 'docs/notes.ts': 'export const notes = [];\n' });
+  const app = hh.uri('src/app.ts');
+  const notes = hh.uri('docs/notes.ts');
+  hh.open(notes, 'export const notes = [];\n');
+  hh.open(app, APP);
+  hh.change(notes, "export const notes = [];\nexport const reminder = 'round the totals';\n");
+  const scopes = [{ uri: app, instruction: 'return the formatted total' }, { uri: app, instruction: 'return it', range: { start: { line: 3, character: 0 }, end: { line: 4, character: 0 } } }];
+  for (const args of scopes) {
+    if (hh.text(app) !== APP) hh.change(app, APP);
+    const before = hh.requests().length;
+    hh.sim.enqueue({ toolInput: "*** Begin Patch\n*** Update File: src/app.ts\n@@\n-  return \n+  return '';\n*** End Patch\n" });
+    assert.deepEqual(await hh.client.sendRequest('workspace/executeCommand', { command: 'spark.edit', arguments: [args] }), { applied: true });
+    assert.equal(hh.requests().length, before + 1);
+    const input = inputOf(hh.requests().at(-1));
+    assert.match(input, /Declarations from other files[^]*export function formatPrice\(cents: number, currency: string\): string/, JSON.stringify(args));
+    assert.match(input, /Recent edits in other files[^]*round the totals/);
+    assert.ok(input.indexOf('Declarations from other files') < input.indexOf('Recent edits in other files'));
+  }
+});

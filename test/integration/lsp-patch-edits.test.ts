@@ -109,7 +109,8 @@ test('selection scope: the patch is applied as a versioned edit, and the request
   assert.deepEqual(body.tool_choice, { type: 'custom', name: 'apply_patch' });
   const input = JSON.stringify(body.input);
   assert.match(input, /Selected: lines 9-11 of src\/total.ts/);
-  assert.doesNotMatch(input, /export function add/, 'a selection edit sends no other file');
+  assert.match(input, /export function add\(a: number, b: number\): number;/, 'the cross-file context of completions: the declaration of what it imports');
+  assert.doesNotMatch(input, /return a \+ b/, 'a selection edit shows no other file whole');
   const kinds = h!.progress.map((p) => (p as { value: { kind: string } }).value.kind);
   assert.deepEqual([kinds[0], kinds.at(-1)], ['begin', 'end'], 'progress while the patch streamed');
 });
