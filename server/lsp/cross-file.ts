@@ -52,6 +52,11 @@ const MIN_EDIT_TOKENS = 64;
 const RECENT_REGIONS = 4;
 const RECENT_REGION_LINES = 24;
 const RECENT_CONTEXT_LINES = 1;
+/**
+ * Larger texts are not parsed (tree-sitter parses on the event loop, about 0.3 ms per KiB): a larger document
+ * gets no imports' declarations, a larger imported file shows none.
+ */
+export const MAX_PARSED_CHARS = 256 * 1024;
 /** Extraction of other files' declarations per turn of the event loop (ms); the rest waits for the next turn. */
 const EXTRACT_SLICE_MS = 8;
 /** Turns one computation may take (extraction spread over turns, reads of missing files). */
@@ -87,6 +92,8 @@ interface Engine {
   parsers: Parsers;
   count: TokenCounter;
 }
+
+const NO_DECLARATIONS: FileDeclarations = { declarations: [], reExports: [], explicitExports: true };
 
 const EMPTY: StableContext = { text: '', hash: '', tokens: 0, declarations: 0, openFiles: [] };
 
@@ -263,7 +270,7 @@ export class CrossFile {
     for (let turn = 0; turn < MAX_TURNS; turn++) {
       const view = this.view(snapshot, folders);
       // The document is parsed again only after reads (a configuration file read may change how imports resolve).
-      analysis ??= analyzeSource(engine.parsers, file, view);
+      if (text.length <= MAX_PARSED_CHARS) analysis ??= analyzeSource(engine.parsers, file, view);
       const slice = { until: performance.now() + EXTRACT_SLICE_MS, extracted: 0, deferred: false };
       result = this.layout(engine, view, uri, shown, file, analysis, version, folders, slice);
       if (this.ctx.documents.get(uri)?.version !== version || this.disposed) return;
@@ -383,7 +390,7 @@ export class CrossFile {
       return undefined;
     }
     slice.extracted++;
-    const decls = extractDeclarations(engine.parsers, file);
+    const decls = file.text.length > MAX_PARSED_CHARS ? NO_DECLARATIONS : extractDeclarations(engine.parsers, file);
     if (held !== undefined) this.declarationChars -= held.text.length;
     this.declarations.delete(file.path);
     this.declarations.set(file.path, { text: file.text, decls });
