@@ -56,7 +56,7 @@ const RECENT_CONTEXT_LINES = 1;
  * Larger texts are not parsed (tree-sitter parses on the event loop, about 0.3 ms per KiB): a larger document
  * gets no imports' declarations, a larger imported file shows none.
  */
-export const MAX_PARSED_CHARS = 256 * 1024;
+export const MAX_PARSED_CHARS = 512 * 1024;
 /** Extraction of other files' declarations per turn of the event loop (ms); the rest waits for the next turn. */
 const EXTRACT_SLICE_MS = 8;
 /** Turns one computation may take (extraction spread over turns, reads of missing files). */
