@@ -1,7 +1,7 @@
 // Composition root: builds the server context, registers every LSP feature on a connection, and keeps
 // the Spark client in step with the settings (connections open at initialize, warm before the first request).
 import { MessageType, ShowMessageNotification, type Connection, type InitializeResult } from 'vscode-languageserver';
-import { DEFAULT_CONFIG, insecureEndpoint, resolveBaseUrl, type Config } from './config/schema.js';
+import { DEFAULT_CONFIG, endpointLabel, insecureEndpoint, resolveBaseUrl, type Config } from './config/schema.js';
 import { resolveApiKey, type KeyResult, type KeySource } from './credentials.js';
 import { negotiate, serverCapabilities } from './lsp/capabilities.js';
 import { registerCodeActions } from './lsp/code-actions.js';
@@ -12,6 +12,9 @@ import type { Logger, ServerContext } from './lsp/context.js';
 import { registerInlineCompletion } from './lsp/inline-completion.js';
 import { Warmth } from './lsp/warmth.js';
 import { Documents } from './lsp/documents.js';
+import { Agreement } from './lsp/agreement.js';
+import { Status, STATUS_NOTIFICATION, type StatusReport } from './lsp/status.js';
+import { traceLine } from './lsp/trace.js';
 import { trackWorkspaceFolders } from './lsp/workspace.js';
 import { LatestWins } from './scheduling/latest-wins.js';
 import { TypingAlong } from './scheduling/typing-along.js';
@@ -32,6 +35,10 @@ export interface ServerOptions {
   simulator?: { baseUrl: string; apiKey: string };
   /** Builds the Spark client (the default opens real connections). */
   createSpark?: (options: SparkClientOptions) => SparkClient;
+  /** Receives every log line at spark.logLevel and one trace line per request (spark-lsp --log-file). */
+  logFile?: (line: string) => void;
+  /** When a refused key is tried again (SparkClientOptions.authRetry); for tests. */
+  authRetry?: SparkClientOptions['authRetry'];
 }
 
 export interface Server {
@@ -51,11 +58,17 @@ export function createServer(connection: Connection, options: ServerOptions): Se
   const documents = new Documents();
   let config: Config = DEFAULT_CONFIG;
   const enabled = (level: keyof typeof LEVELS) => LEVELS[level] <= LEVELS[config.logLevel];
+  const toFile = options.logFile;
+  const at = (level: keyof typeof LEVELS, send: (m: string) => void) => (m: string) => {
+    if (!enabled(level)) return;
+    toFile?.(`${new Date().toISOString()} ${level} ${m}`);
+    send(m);
+  };
   const log: Logger = {
-    error: (m) => enabled('error') && connection.console.error(m),
-    warn: (m) => enabled('warn') && connection.console.warn(m),
-    info: (m) => enabled('info') && connection.console.info(m),
-    debug: (m) => enabled('debug') && connection.console.log(m),
+    error: at('error', (m) => connection.console.error(m)),
+    warn: at('warn', (m) => connection.console.warn(m)),
+    info: at('info', (m) => connection.console.info(m)),
+    debug: at('debug', (m) => connection.console.log(m)),
   };
   // Messages wait for `initialized`: the protocol lets a server speak only after its initialize answer.
   let initialized = false;
@@ -68,6 +81,25 @@ export function createServer(connection: Connection, options: ServerOptions): Se
   const workspaceIndex = new WorkspaceIndex({
     policy: () => workspacePolicy(ctx.workspaceFolders, config),
     onError: (message) => log.warn(`workspace index: ${message}`),
+  });
+  // spark/status waits for `initialized` too; only the latest one matters.
+  let heldStatus: StatusReport | undefined;
+  const baseUrl = () => options.simulator?.baseUrl ?? resolveBaseUrl(config, options.env);
+  const status = new Status({
+    notify: (report) => {
+      if (initialized) void connection.sendNotification(STATUS_NOTIFICATION, report).catch(() => undefined);
+      else heldStatus = report;
+    },
+    model: () => config.model,
+    endpoint: () => endpointLabel(baseUrl()),
+    connections: () => (ctx.spark instanceof Error ? 0 : ctx.spark.stats().openSockets),
+    configuredTransport: () => config.transport,
+  });
+  status.onRecord((record) => {
+    if (!config.trace && toFile === undefined) return;
+    const line = traceLine(record, config.logLevel === 'debug');
+    if (config.trace) connection.console.log(line);
+    toFile?.(line);
   });
   const ctx: ServerContext = {
     connection,
@@ -83,6 +115,8 @@ export function createServer(connection: Connection, options: ServerOptions): Se
     get crossFile() {
       return crossFile;
     },
+    status,
+    agreement: new Agreement(log),
     negotiated: negotiate({}),
     workspaceFolders: [],
     get config() {
@@ -114,30 +148,33 @@ export function createServer(connection: Connection, options: ServerOptions): Se
   const rebuildSpark = () => {
     const mine = ++generation;
     settling = (async () => {
-      const baseUrl = options.simulator?.baseUrl ?? resolveBaseUrl(config, options.env);
+      const url = baseUrl();
       const key: KeyResult = options.simulator
         ? { key: options.simulator.apiKey, source: 'setting' }
         : await resolveApiKey(config, options.env);
       if (mine !== generation) return;
-      const identity = JSON.stringify([baseUrl, key.key ?? '', config.model, config.transport, config.poolSize, config.lanesPerConnection, config.reasoningEffort, config.allowInsecureTransport]);
+      const identity = JSON.stringify([url, key.key ?? '', config.model, config.transport, config.poolSize, config.lanesPerConnection, config.reasoningEffort, config.allowInsecureTransport]);
       if (identity === sparkKey) return;
       sparkKey = identity;
       const previous = ctx.spark;
       if (!(previous instanceof Error)) void previous.close();
-      const insecure = insecureEndpoint(baseUrl, config.allowInsecureTransport);
+      const insecure = insecureEndpoint(url, config.allowInsecureTransport);
       if (insecure) {
         ctx.spark = new SparkError(SparkErrorCode.InsecureEndpoint, insecure);
-        showOnce(`insecure:${baseUrl}`, MessageType.Error, `Spark: ${insecure}.`);
+        status.unavailable(ctx.spark);
+        showOnce(`insecure:${url}`, MessageType.Error, `Spark: ${insecure}.`);
         return;
       }
       if (key.key === undefined) {
         ctx.spark = new SparkError(SparkErrorCode.NoApiKey, key.problem);
+        status.unavailable(ctx.spark);
         if (config.apiKeyCommand) showOnce(`key-command:${key.problem}`, MessageType.Error, `Spark: ${key.problem}; no API key.`);
         else showOnce('no-key', MessageType.Warning, NO_KEY_MESSAGE);
         return;
       }
+      status.connecting(endpointLabel(url));
       const client = (options.createSpark ?? createSparkClient)({
-        baseUrl,
+        baseUrl: url,
         apiKey: key.key,
         model: config.model,
         poolSize: config.poolSize,
@@ -147,6 +184,9 @@ export function createServer(connection: Connection, options: ServerOptions): Se
         heartbeatMs: 15_000,
         websocketRetryMs: 5 * 60_000,
         reasoningEffort: config.reasoningEffort ?? undefined,
+        // After a refused key, the next request resolves it again (a new spark.apiKeyCommand output, say).
+        refreshApiKey: options.simulator ? undefined : () => resolveApiKey(config, options.env).then((k) => k.key ?? Promise.reject(new Error(k.problem))),
+        authRetry: options.authRetry,
         log: (level, message) => log[level](message),
       });
       client.onStatus((status) => reportStatus(status, key.source));
@@ -154,20 +194,21 @@ export function createServer(connection: Connection, options: ServerOptions): Se
       warmth.rewarmAll();
     })();
   };
-  const reportStatus = (status: SparkStatus, source: KeySource) => {
+  const reportStatus = (sparkStatus: SparkStatus, source: KeySource) => {
     const where = { setting: 'spark.apiKey', command: 'spark.apiKeyCommand', environment: 'OPENAI_API_KEY' }[source];
-    switch (status.kind) {
+    status.onSpark(sparkStatus, where);
+    switch (sparkStatus.kind) {
       case 'ready':
-        log.info(`connected to ${options.simulator ? 'spark-sim' : 'Spark'} over ${status.transport}`);
+        log.info(`connected to ${options.simulator ? 'spark-sim' : 'Spark'} over ${sparkStatus.transport}`);
         break;
       case 'auth-failed':
-        showOnce('auth', MessageType.Error, `Spark: the API key was refused (${status.message}). Check ${where}.`);
+        showOnce('auth', MessageType.Error, `Spark: the API key was refused (${sparkStatus.message}). Check ${where}; the next request after a short pause tries again.`);
         break;
       case 'unreachable':
-        showOnce('unreachable', MessageType.Warning, `Spark: the endpoint is unreachable (${status.message}); retrying in the background.`);
+        showOnce('unreachable', MessageType.Warning, `Spark: the endpoint is unreachable (${sparkStatus.message}); retrying in the background.`);
         break;
       case 'fallback-http':
-        log.warn(`WebSockets unavailable (${status.message}); using HTTP/SSE for now`);
+        log.warn(`WebSockets unavailable (${sparkStatus.message}); using HTTP/SSE for now`);
         break;
     }
   };
@@ -191,6 +232,8 @@ export function createServer(connection: Connection, options: ServerOptions): Se
       ctx.showMessage(MessageType.Info, `spark-lsp: running against the bundled simulator (spark-sim at ${options.simulator.baseUrl}); answers are synthetic, not from a model.`);
     }
     for (const [type, message] of early.splice(0)) void send(type, message);
+    if (heldStatus !== undefined) void connection.sendNotification(STATUS_NOTIFICATION, heldStatus).catch(() => undefined);
+    heldStatus = undefined;
     if (ctx.negotiated.workspaceFolders) trackWorkspaceFolders(ctx);
     void settings.listen();
     void registerWatchers(ctx).then((watched) => (crossFile.watched = watched));
@@ -217,6 +260,7 @@ export function createServer(connection: Connection, options: ServerOptions): Se
   documents.onDidClose((doc) => {
     ctx.typingAlong.forget(doc.uri);
     ctx.editedRegions.forget(doc.uri);
+    ctx.agreement.forget(doc.uri);
     warmth.forget(doc.uri);
     crossFile.forget(doc.uri);
   });

@@ -24,6 +24,11 @@
 ;; into the test file the project's conventions name.  Files an edit changes that were not open are
 ;; visited and left unsaved for you to review.
 ;;
+;; The mode line shows the server's health from its `spark/status' notification (see
+;; `spark-lsp-mode-line'): "Spark" when connected over WebSocket, "Spark[http]" on the HTTP/SSE
+;; fallback, "Spark[...]" with the reason when degraded or failing (key refused, unreachable, rate
+;; limited).  M-x spark-lsp-status shows the whole status, latency breakdown included.
+;;
 ;; Settings for the server's `spark' section go in `spark-lsp-settings' as a plist, for example
 ;;   (setq spark-lsp-settings '(:reasoningEffort "low" :completion (:maxOutputTokens 128)))
 ;; Write false as :json-false.  They are sent as initializationOptions and answered to the
@@ -101,6 +106,16 @@ eglot manages a buffer with one server only.  nil appends spark-lsp's entries
 to `eglot-server-programs', so it serves only modes eglot has no server for."
   :type 'boolean)
 
+(defcustom spark-lsp-mode-line t
+  "Non-nil: show spark-lsp's health in the mode line.
+The indicator is added to `global-mode-string' when the first status arrives."
+  :type 'boolean)
+
+(defvar spark-lsp-status nil
+  "The last `spark/status' notification of a spark-lsp server, as a plist.
+Keys: :health (\"ok\", \"degraded\" or \"error\"), :message, :transport,
+:connections, :model, :endpoint.  nil before any.  The mode line reads it.")
+
 (defvar spark-lsp-edit-history nil
   "Instructions given to `spark-lsp-edit'.")
 
@@ -139,6 +154,42 @@ to `eglot-server-programs', so it serves only modes eglot has no server for."
   "Whether a `spark.edit' RESULT ({applied}) says the edit was applied."
   (let ((v (if (hash-table-p result) (gethash "applied" result) (plist-get result :applied))))
     (and v (not (eq v :json-false)))))
+
+;;;; Status
+
+(defun spark-lsp--get (params key)
+  "Field KEY (a keyword) of PARAMS, a plist (eglot) or a hash table (lsp-mode)."
+  (if (hash-table-p params)
+      (gethash (substring (symbol-name key) 1) params)
+    (plist-get params key)))
+
+(defun spark-lsp--on-status (params)
+  "Keep PARAMS of a `spark/status' notification for the mode line."
+  (setq spark-lsp-status
+        (cl-loop for key in '(:health :message :transport :connections :model :endpoint)
+                 append (list key (spark-lsp--get params key))))
+  (when (and spark-lsp-mode-line
+             (not (member '(:eval (spark-lsp-mode-line-string)) global-mode-string)))
+    (setq global-mode-string
+          (append (if (listp global-mode-string) global-mode-string (list global-mode-string))
+                  '((:eval (spark-lsp-mode-line-string))))))
+  (force-mode-line-update t))
+
+(defun spark-lsp--reason (message)
+  "The first clause of MESSAGE, short enough for a mode line."
+  (let ((clause (car (split-string (or message "") "[;(:]" t "[ \t]+"))))
+    (truncate-string-to-width (or clause "") 32 nil nil "...")))
+
+(defun spark-lsp-mode-line-string ()
+  "The mode line indicator: \" Spark\" when healthy, else with the reason.
+The empty string before any status."
+  (let ((health (plist-get spark-lsp-status :health))
+        (transport (plist-get spark-lsp-status :transport)))
+    (cond ((null health) "")
+          ((equal health "ok") (if (equal transport "http") " Spark[http]" " Spark"))
+          ((and (equal health "degraded") (equal transport "http")) " Spark[http]")
+          (t (format " Spark[%s%s]" (if (equal health "error") "!" "")
+                     (spark-lsp--reason (plist-get spark-lsp-status :message)))))))
 
 ;;;; eglot
 
@@ -188,6 +239,11 @@ eglot 1.9 keeps one language id per server, so languages do not share a server."
           t)
     (eval '(cl-defmethod eglot-initialization-options ((_server spark-lsp-eglot-server))
              (or (spark-lsp--initialization-options) (make-hash-table)))
+          t)
+    (eval '(cl-defmethod eglot-handle-notification ((_server spark-lsp-eglot-server)
+                                                    (_method (eql spark/status))
+                                                    &rest params)
+             (spark-lsp--on-status params))
           t))
   (setq eglot-server-programs
         (cl-remove #'spark-lsp--eglot-contact eglot-server-programs :key #'cdr))
@@ -234,6 +290,10 @@ eglot 1.9 keeps one language id per server, so languages do not share a server."
     :new-connection (lsp-stdio-connection (lambda () spark-lsp-server-command))
     :activation-fn #'spark-lsp--lsp-activate-p
     :initialization-options #'spark-lsp--initialization-options
+    :notification-handlers (let ((handlers (make-hash-table :test #'equal)))
+                             (puthash "spark/status" (lambda (_workspace params) (spark-lsp--on-status params))
+                                      handlers)
+                             handlers)
     :server-id 'spark-lsp
     :add-on? t
     :priority -1)))
@@ -371,6 +431,23 @@ which is created when missing.  Returns non-nil when the edit was applied."
     (let ((applied (spark-lsp--execute target)))
       (message "Spark: %s" (if applied "tests written" "the edit was not applied"))
       applied)))
+
+(defun spark-lsp-status ()
+  "Show the status of the spark-lsp serving this buffer (command `spark.status').
+Returns the status; the mode line indicator is updated from it too."
+  (interactive)
+  (let* ((eglot-server (spark-lsp--eglot-server))
+         (lsp-workspace (and (not eglot-server) (spark-lsp--lsp-workspace)))
+         (params (list :command "spark.status" :arguments []))
+         (status (cond (eglot-server (jsonrpc-request eglot-server :workspace/executeCommand params))
+                       (lsp-workspace (let ((lsp--cur-workspace lsp-workspace))
+                                        (lsp-request "workspace/executeCommand" params)))
+                       (t (user-error "Spark: spark-lsp does not manage this buffer")))))
+    (spark-lsp--on-status status)
+    (message "Spark: %s (%s, %s): %s"
+             (spark-lsp--get status :health) (spark-lsp--get status :transport)
+             (spark-lsp--get status :model) (spark-lsp--get status :message))
+    status))
 
 (defun spark-lsp-send-settings ()
   "Send `spark-lsp-settings' to the spark-lsp serving this buffer."

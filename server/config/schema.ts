@@ -66,6 +66,8 @@ export const ConfigSchema = z.strictObject({
       maxFileBytes: z.int().min(1_024).max(67_108_864).default(1_048_576),
     })
     .prefault({}),
+  /** Write one line per request (outcome and latency breakdown) to the client's log, whatever logLevel is. */
+  trace: z.boolean().default(false),
   /** Least severe level written to the client's log (window/logMessage). */
   logLevel: z.enum(['error', 'warn', 'info', 'debug']).default('info'),
 });
@@ -102,6 +104,20 @@ export function applySettings(previous: Config, raw: unknown): ConfigUpdate {
 export function resolveBaseUrl(config: Config, env: NodeJS.ProcessEnv): string {
   const fromEnv = env.OPENAI_BASE_URL?.trim();
   return (config.baseUrl ?? (fromEnv ? fromEnv : DEFAULT_BASE_URL)).replace(/\/+$/, '');
+}
+
+/** A URL without user, password, query or fragment: safe to show in messages and status. */
+export function endpointLabel(url: string): string {
+  try {
+    const parsed = new URL(url);
+    parsed.username = '';
+    parsed.password = '';
+    parsed.search = '';
+    parsed.hash = '';
+    return parsed.toString().replace(/\/+$/, '');
+  } catch {
+    return '(not a URL)';
+  }
 }
 
 /** Why an endpoint must not be used, or undefined: plaintext is only for loopback unless explicitly allowed. */

@@ -1,6 +1,7 @@
 // workspace/executeCommand: a registry of command ids to handlers, each validating its own arguments.
 // spark.edit computes an instructed edit and applies it with one workspace/applyEdit (a server request with its
-// own id), after checking that nothing it touches changed since the model saw it.
+// own id), after checking that nothing it touches changed since the model saw it; spark.status answers the
+// server's health, transport and latency breakdown (status.ts).
 import type { CancellationToken } from 'vscode-languageserver';
 import { MessageType } from 'vscode-languageserver';
 import { z } from 'zod';
@@ -11,7 +12,7 @@ import { EditTargetSchema, type EditTarget } from './edit-target.js';
 import { explicitly } from './outcome.js';
 import { check, ExecuteCommandShape } from './params.js';
 
-export const Command = { Edit: 'spark.edit' } as const;
+export const Command = { Edit: 'spark.edit', Status: 'spark.status' } as const;
 export const COMMANDS: readonly string[] = Object.values(Command);
 
 export interface EditResult {
@@ -23,6 +24,14 @@ type Handler = (ctx: ServerContext, args: unknown[], token: CancellationToken) =
 /** A Map, not an object: a command id such as `__proto__` or `toString` must not find an inherited member. */
 const handlers = new Map<string, Handler>([
   [Command.Edit, (ctx, args, token) => explicitly(ctx, 'edit', () => runEdit(ctx, parseArgs(Command.Edit, EditArgsSchema, args)[0], token))],
+  [
+    Command.Status,
+    (ctx, args) =>
+      explicitly(ctx, 'status', () => {
+        parseArgs(Command.Status, z.tuple([]), args);
+        return Promise.resolve(ctx.status.report());
+      }),
+  ],
 ]);
 
 const EditArgsSchema = z.tuple([EditTargetSchema]);

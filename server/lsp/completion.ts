@@ -15,6 +15,7 @@ import {
 import type { ServerContext } from './context.js';
 import { quietly } from './outcome.js';
 import { check, TextPositionParams } from './params.js';
+import { versionOf } from './agreement.js';
 import { suggest, type Suggestion } from './suggest.js';
 
 const EMPTY: CompletionList = { isIncomplete: true, items: [] };
@@ -33,7 +34,7 @@ export async function complete(ctx: ServerContext, params: CompletionParams, tok
     ctx,
     'completion',
     async () => {
-      const found = await suggest(ctx, 'completion', params.textDocument.uri, params.position, token);
+      const found = await suggest(ctx, 'completion', params.textDocument.uri, params.position, token, versionOf(params));
       return found ? { isIncomplete: true, items: [completionItem(found, ctx.negotiated.insertReplace)] } : EMPTY;
     },
     EMPTY,

@@ -12,6 +12,8 @@ import type { WorkspaceIndex } from '../workspace/workspace-index.js';
 import type { EditedRegions } from '../context/edited-regions.js';
 import type { CrossFile } from './cross-file.js';
 import type { Warmth } from './warmth.js';
+import type { Agreement } from './agreement.js';
+import type { Status } from './status.js';
 
 export interface Logger {
   error(message: string): void;
@@ -41,6 +43,10 @@ export interface ServerContext {
   workspaceFolders: string[];
   /** The Spark client, or the reason there is none (e.g. no API key). */
   spark: SparkClient | SparkError;
+  /** Health, transport and latency for spark.status and spark/status; one record per request. */
+  readonly status: Status;
+  /** Answers requests whose position or version disagrees with the server's copy empty, said once. */
+  readonly agreement: Agreement;
   /** Sends window/showMessage (a notification: a request would block some headless clients). */
   showMessage(type: MessageType, message: string): void;
 }

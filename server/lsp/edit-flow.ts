@@ -14,6 +14,7 @@ import { changesWithin } from '../edits/changed-lines.js';
 import { APPLY_PATCH_DESCRIPTION, APPLY_PATCH_GRAMMAR, parsePatch, patchPaths, PatchError } from '../edits/patch.js';
 import { Priority, type CustomTool, type GenerateResult } from '../spark/api.js';
 import { SparkError, SparkErrorCode } from '../spark/errors.js';
+import type { RequestTimings } from '../spark/timings.js';
 import type { ServerContext } from './context.js';
 import { gatherContext, statesFor, type EditMaterial } from './edit-context.js';
 import { startProgress } from './edit-progress.js';
@@ -31,7 +32,11 @@ const APPLY_PATCH_TOOL: CustomTool = {
   fallbackInstructions: PATCH_FALLBACK_INSTRUCTIONS,
 };
 
-export async function computeEdit(ctx: ServerContext, target: EditTarget, token: CancellationToken): Promise<ComputedEdit> {
+export function computeEdit(ctx: ServerContext, target: EditTarget, token: CancellationToken): Promise<ComputedEdit> {
+  return ctx.status.track('edit', target.uri, (timings) => computeEditTimed(ctx, target, token, timings));
+}
+
+async function computeEditTimed(ctx: ServerContext, target: EditTarget, token: CancellationToken, timings: RequestTimings): Promise<ComputedEdit> {
   const spark = ctx.spark;
   if (spark instanceof Error) throw spark;
   const scope = scopeOf(target);
@@ -74,7 +79,7 @@ export async function computeEdit(ctx: ServerContext, target: EditTarget, token:
   const cancel = token.onCancellationRequested(() => controller.abort('cancelled'));
   const progress = startProgress(ctx, target.instruction);
   try {
-    const answer = await askForPatch(ctx, { target, scope, prompt, material, original, shown, selection, signal: controller.signal, onText: progress.onText });
+    const answer = await askForPatch(ctx, { target, scope, prompt, material, original, shown, selection, signal: controller.signal, onText: progress.onText, timings });
     return finish(ctx, material, answer);
   } finally {
     cancel.dispose();
@@ -92,6 +97,8 @@ interface Asked {
   selection: { start: number; end: number } | undefined;
   signal: AbortSignal;
   onText: ((textSoFar: string) => void) | undefined;
+  /** Filled as the request moves (the last attempt's phases when a patch is sent back once). */
+  timings: RequestTimings;
 }
 
 /** Asks for a patch; a patch that does not apply is sent back once, on the same lane, with what went wrong. */
@@ -110,6 +117,7 @@ async function askForPatch(ctx: ServerContext, a: Asked): Promise<Answer> {
       signal: a.signal,
       ...(a.onText ? { onText: a.onText } : {}),
       customTool: APPLY_PATCH_TOOL,
+      timings: a.timings,
       ...(previous ? { continueFrom: { previous, previousInput: a.prompt.input } } : {}),
     });
     if (result.status === 'incomplete') {

@@ -9,6 +9,7 @@ import {
 import type { ServerContext } from './context.js';
 import { quietly } from './outcome.js';
 import { check, TextPositionParams } from './params.js';
+import { versionOf } from './agreement.js';
 import { suggest } from './suggest.js';
 
 const EMPTY: InlineCompletionList = { items: [] };
@@ -28,7 +29,7 @@ export async function inlineComplete(
     ctx,
     'inline completion',
     async () => {
-      const found = await suggest(ctx, 'inline', params.textDocument.uri, params.position, token);
+      const found = await suggest(ctx, 'inline', params.textDocument.uri, params.position, token, versionOf(params));
       return found ? { items: [{ insertText: found.text, range: { start: found.position, end: found.position } }] } : EMPTY;
     },
     EMPTY,

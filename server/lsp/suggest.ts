@@ -7,6 +7,7 @@ import { buildCompletionDelta, buildCompletionPrompt } from '../context/prompt.j
 import { parseCompletion } from '../context/parse.js';
 import { Priority } from '../spark/api.js';
 import { SparkError, SparkErrorCode } from '../spark/errors.js';
+import type { RequestTimings } from '../spark/timings.js';
 import type { ServerContext } from './context.js';
 import { promptPath } from './uri.js';
 import { mayUse } from './workspace.js';
@@ -22,16 +23,31 @@ export interface Suggestion {
 /** Characters of context handed to the lenient parser on each side of the cursor. */
 const PARSE_WINDOW = 4_000;
 
-export async function suggest(
+/** `version`: the `textDocument.version` the request carried, if any (see agreement.ts). */
+export function suggest(
   ctx: ServerContext,
   kind: 'completion' | 'inline',
   uri: string,
   position: Position,
   token: CancellationToken,
+  version?: number,
+): Promise<Suggestion | undefined> {
+  return ctx.status.track(kind, uri, (timings) => suggestTimed(ctx, kind, uri, position, token, version, timings), (s) => s?.text);
+}
+
+async function suggestTimed(
+  ctx: ServerContext,
+  kind: 'completion' | 'inline',
+  uri: string,
+  position: Position,
+  token: CancellationToken,
+  version: number | undefined,
+  timings: RequestTimings,
 ): Promise<Suggestion | undefined> {
   const spark = ctx.spark;
   const doc = ctx.documents.get(uri);
   if (!doc || spark instanceof Error || !mayUse(ctx, uri)) return undefined;
+  if (!ctx.agreement.check(kind === 'inline' ? 'inline completion' : 'completion', doc, position, version)) return undefined;
   const snapshot = TextDocument.create(uri, doc.languageId, doc.version, doc.getText());
   const text = snapshot.getText();
   const offset = snapshot.offsetAt(position);
@@ -73,6 +89,7 @@ export async function suggest(
         affinity: uri,
         signal,
         onText,
+        timings,
       }),
     );
     if (ctx.documents.get(uri)?.version !== snapshot.version) return undefined;

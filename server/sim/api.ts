@@ -209,6 +209,12 @@ export interface RecordedCreate {
   headers: Record<string, string>;
   /** Id of the response the simulator started for this create; unset when it was rejected. */
   responseId?: string;
+  /**
+   * WebSocket only, performance.now() in the simulator's process (ms): when the frame arrived, and when the
+   * response's terminal event was handed to the socket. Their difference is the simulator's own time.
+   */
+  receivedAt?: number;
+  finishedAt?: number;
 }
 
 export interface SimStats {

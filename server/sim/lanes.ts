@@ -3,6 +3,7 @@
 // steer replies, and the connection lifetime limit. Frames in both directions pass through the
 // latency model's delay lines (latency.ts): rttMs/2 each way, order kept, synchronous when rttMs is 0.
 
+import { performance } from 'node:perf_hooks';
 import type { RawData, WebSocket } from 'ws';
 import type { SimCore } from './core.js';
 import {
@@ -78,7 +79,8 @@ export class SimConnection {
     this.inbound = new DelayLine(core.timers, halfRtt);
     this.outbound = new DelayLine(core.timers, halfRtt);
     ws.on('message', (data, isBinary) => {
-      if (!this.silent) this.inbound.push(() => this.onMessage(data, isBinary));
+      const at = performance.now();
+      if (!this.silent) this.inbound.push(() => this.onMessage(data, isBinary, at));
     });
     ws.on('ping', (data) => {
       if (!this.silent) this.outbound.push(() => this.ws.readyState === this.ws.OPEN && this.ws.pong(data));
@@ -150,7 +152,7 @@ export class SimConnection {
 
   // ---- frames ---------------------------------------------------------------------------------
 
-  private onMessage(data: RawData, isBinary: boolean): void {
+  private onMessage(data: RawData, isBinary: boolean, receivedAt: number): void {
     if (this.closed) return;
     const buffer = Array.isArray(data) ? Buffer.concat(data) : Buffer.isBuffer(data) ? data : Buffer.from(data);
     if (isBinary) {
@@ -176,7 +178,7 @@ export class SimConnection {
     const event = parsed as Json;
     const type = event['type'];
     if (type === 'response.create') {
-      this.onCreate(event, buffer.byteLength);
+      this.onCreate(event, buffer.byteLength, receivedAt);
     } else if (type === 'response.steer') {
       this.onSteer(event);
     } else {
@@ -189,13 +191,14 @@ export class SimConnection {
     }
   }
 
-  private onCreate(body: Json, bytes: number): void {
+  private onCreate(body: Json, bytes: number, receivedAt: number): void {
     const index = this.core.recordCreate({
       transport: 'websocket',
       connection: this.index,
       body,
       bytes,
       headers: { ...this.headers },
+      receivedAt,
     });
     const rawStreamId = body['stream_id'];
     let streamId: string | undefined;
@@ -359,7 +362,10 @@ export class SimConnection {
       this.core,
       { id, body, reply, fault, inputTokens, cachedTokens },
       sink,
-      (result) => this.onRunEnd(id, lane, result, sameLaneParent, new Set([...parentCalls, ...callIdsOf(body['input'])])),
+      (result) => {
+        if (recorded !== undefined) recorded.finishedAt = performance.now();
+        this.onRunEnd(id, lane, result, sameLaneParent, new Set([...parentCalls, ...callIdsOf(body['input'])]));
+      },
     );
     this.busyLanes.add(lane);
     this.running++;

@@ -1,5 +1,6 @@
 // The seam between the LSP layer and the model: what a caller may ask of Spark and what it gets.
 // Pure types; the implementation lives in client.ts (pool.ts, connection.ts, transport-http.ts).
+import type { RequestTimings } from './timings.js';
 
 /**
  * Scheduling priority: higher runs first when every lane is busy. A request at `Review` or below never
@@ -95,6 +96,8 @@ export interface GenerateRequest {
   textFormat?: JsonSchemaFormat;
   /** Continue from an earlier answer (see Continuation); `warm` is then ignored. */
   continueFrom?: Continuation;
+  /** Marks the client fills as the request moves (queue, frame sent, first token, last event); see timings.ts. */
+  timings?: RequestTimings;
 }
 
 export interface WarmRequest {
@@ -155,6 +158,13 @@ export interface SparkClientOptions {
   deadlineGraceMs?: number | undefined;
   /** Optional `reasoning.effort`; omitted when undefined. */
   reasoningEffort?: ReasoningEffort | undefined;
+  /**
+   * Resolves the API key again (e.g. re-runs spark.apiKeyCommand) before a retry after the key was refused;
+   * rejects with the reason when there is none. Without it the same key is tried again.
+   */
+  refreshApiKey?: (() => Promise<string>) | undefined;
+  /** When a refused key may be tried again (see auth-retry.ts); default 2 s after a refusal, 5 a minute. */
+  authRetry?: { pauseMs: number; perMinute: number } | undefined;
   /** Diagnostics sink; the API key must never reach it. */
   log?: (level: 'error' | 'warn' | 'info' | 'debug', message: string) => void;
 }

@@ -17,6 +17,7 @@ import { SparkError, SparkErrorCode } from './errors.js';
 import { SparkPool, type AttemptSink } from './pool.js';
 import type { SparkConnection } from './connection.js';
 import { isToolRefusal, refineModelRefusal, type ResponseOutcome } from './response-stream.js';
+import { markEvent, markSubmitted, timedFrame } from './timings.js';
 
 /** Default time a response may run past its deadline before its socket is dropped (ms). */
 export const DEFAULT_DEADLINE_GRACE_MS = 5_000;
@@ -78,6 +79,8 @@ export function createSparkClient(options: SparkClientOptions): SparkClient {
         graceMs: options.deadlineGraceMs ?? DEFAULT_DEADLINE_GRACE_MS,
         log,
         warmFrame: (req, streamId) => warmFrame(req, streamId),
+        refreshApiKey: options.refreshApiKey,
+        authRetry: options.authRetry,
         onStatus: (status) => {
           for (const listener of [...listeners]) {
             try {
@@ -120,7 +123,11 @@ export function createSparkClient(options: SparkClientOptions): SparkClient {
       req.signal?.addEventListener('abort', this.onAbort, { once: true });
     }
 
-    private finish(): boolean {
+    /**
+     * `release`: abort the attempt's signal, so a request still queued leaves the queue and an HTTP request is
+     * dropped. A success needs none (its attempt is over and nothing listens), and an abort costs an Event.
+     */
+    private finish(release: boolean): boolean {
       if (this.settled) return false;
       this.settled = true;
       calls.delete(this);
@@ -129,7 +136,7 @@ export function createSparkClient(options: SparkClientOptions): SparkClient {
       this.timer = undefined;
       this.hold = undefined;
       this.req.signal?.removeEventListener('abort', this.onAbort);
-      this.ctrl.abort('settled'); // a string reason: abort() without one builds a DOMException per request
+      if (release) this.ctrl.abort('settled'); // a string reason: abort() without one builds a DOMException
       return true;
     }
 
@@ -142,14 +149,14 @@ export function createSparkClient(options: SparkClientOptions): SparkClient {
     }
 
     succeed(outcome: ResponseOutcome, transport: 'websocket' | 'http'): void {
-      if (this.finish()) this.resolve({ ...outcome, transport });
+      if (this.finish(false)) this.resolve({ ...outcome, transport });
     }
 
     fail(error: SparkError): void {
       if (error.code === SparkErrorCode.RateLimited && error.retryAfterMs !== undefined) {
         holdUntil = Math.max(holdUntil, Date.now() + error.retryAfterMs);
       }
-      if (this.finish()) this.reject(error);
+      if (this.finish(true)) this.reject(error);
     }
 
     attempt(avoid: SparkConnection | undefined): void {
@@ -159,6 +166,7 @@ export function createSparkClient(options: SparkClientOptions): SparkClient {
           return call.settled;
         },
         onText: (text) => {
+          markEvent(call.req.timings);
           if (call.settled || call.req.onText === undefined) return;
           try {
             call.req.onText(text);
@@ -166,7 +174,10 @@ export function createSparkClient(options: SparkClientOptions): SparkClient {
             log('error', `spark client: onText threw: ${(e as Error).message}`);
           }
         },
-        onDone: (outcome, transport) => call.succeed(outcome, transport),
+        onDone: (outcome, transport) => {
+          markEvent(call.req.timings);
+          call.succeed(outcome, transport);
+        },
         onError: (raw, retryable, failedOn, chained) => {
           if (call.settled) return;
           const error = refineModelRefusal(raw, modelOf(call.req));
@@ -199,8 +210,8 @@ export function createSparkClient(options: SparkClientOptions): SparkClient {
         sink,
         warmKey: this.noChain || this.req.continueFrom !== undefined || modelOf(this.req) !== options.model ? undefined : this.req.warm?.key,
         continueFrom: this.noChain ? undefined : this.req.continueFrom?.previous.responseId,
-        wsFrame: (streamId, previousResponseId) => wsFrame(this, streamId, previousResponseId),
-        httpBody: () => httpBody(this),
+        wsFrame: (streamId, previousResponseId) => timedFrame(this.req.timings, () => wsFrame(this, streamId, previousResponseId)),
+        httpBody: () => timedFrame(this.req.timings, () => httpBody(this)),
       });
     }
   }
@@ -285,6 +296,7 @@ export function createSparkClient(options: SparkClientOptions): SparkClient {
         const seconds = Math.ceil(wait / 1000);
         return Promise.reject(new SparkError(SparkErrorCode.RateLimited, `rate limited by the service; holding requests for ${seconds} s`, { retryAfterMs: wait }));
       }
+      markSubmitted(req.timings);
       return new Promise<GenerateResult>((resolve, reject) => {
         const call = new Call(req, resolve, reject);
         if (wait <= 0) call.attempt(undefined);

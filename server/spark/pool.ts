@@ -13,7 +13,10 @@
 //   always finds a free lane; 0 capacity pauses the queue.
 // - A queued request whose caller gave up is removed from the queue and never goes upstream. A started
 //   request is never aborted on a WebSocket (the lane drains to its terminal event); HTTP ones are.
-// - After an upgrade 401/403 nothing reconnects again: status `auth-failed` once, requests fail fast.
+// - After an upgrade 401/403 nothing reconnects in the background: status `auth-failed`, requests fail
+//   fast. A request submitted after the retry gate's pause (auth-retry.ts: a short pause, a cap per
+//   minute) starts one retry: the key is resolved again (`refreshApiKey`), the slots reconnect, and the
+//   request waits in the queue like any other; while the key is being resolved the queue stays paused.
 // - Every timer is cleared by `destroy()` / the end of `close()`.
 // - Warm contexts (warm.ts): each connection has `lanesPerConnection` work lanes `l*` and
 //   min(16, 32 - lanesPerConnection) context lanes `c*` (32 distinct names per connection lifetime);
@@ -35,6 +38,7 @@ import { SparkConnection, type ConnectionHooks, type LaneSink, type UpgradeFailu
 import { httpGenerate, responsesUrl } from './transport-http.js';
 import type { ResponseOutcome } from './response-stream.js';
 import { WarmContexts, type Chain } from './warm.js';
+import { RetryGate } from './auth-retry.js';
 
 type Log = (level: 'error' | 'warn' | 'info' | 'debug', message: string) => void;
 
@@ -74,6 +78,9 @@ export type PoolOptions = Required<Pick<SparkClientOptions, 'baseUrl' | 'apiKey'
   onStatus: (status: SparkStatus) => void;
   /** Builds the `generate:false` warm-up frame for a context lane. */
   warmFrame: (req: WarmRequest, streamId: string) => string;
+  /** See SparkClientOptions.refreshApiKey. */
+  refreshApiKey?: (() => Promise<string>) | undefined;
+  authRetry?: { pauseMs: number; perMinute: number } | undefined;
 };
 
 /** Named lanes a connection may use in its lifetime, and responses in flight (spec 2.3). */
@@ -145,6 +152,10 @@ export class SparkPool {
   private consecutiveUpgradeFailures = 0;
   private httpInFlight = 0;
   private authFailed: SparkError | undefined;
+  private readonly authRetry: RetryGate;
+  /** True while a retry after a refused key resolves the key again (the queue stays paused). */
+  private reauthenticating = false;
+  private apiKey: string;
   private closing = false;
   private destroyed = false;
   private lastStatusKey = '';
@@ -156,6 +167,8 @@ export class SparkPool {
 
   constructor(private readonly o: PoolOptions) {
     this.httpSlots = o.poolSize * o.lanesPerConnection;
+    this.apiKey = o.apiKey;
+    this.authRetry = new RetryGate(o.authRetry?.pauseMs, o.authRetry?.perMinute);
     this.contextLanes = Math.max(0, Math.min(SERVICE_IN_FLIGHT, SERVICE_LANE_NAMES - o.lanesPerConnection));
     this.warmContexts = new WarmContexts({
       frame: o.warmFrame,
@@ -193,7 +206,7 @@ export class SparkPool {
       job.sink.onError(new SparkError(SparkErrorCode.Closed, 'the Spark client is closed'), false, undefined, false);
       return;
     }
-    if (this.authFailed) {
+    if (this.authFailed && !this.retryAuth()) {
       job.sink.onError(this.authFailed, false, undefined, false);
       return;
     }
@@ -355,7 +368,7 @@ export class SparkPool {
     try {
       const outcome = await httpGenerate({
         baseUrl: this.o.baseUrl,
-        apiKey: this.o.apiKey,
+        apiKey: this.apiKey,
         body: job.httpBody(),
         deadline: job.deadline,
         signal: job.signal,
@@ -406,7 +419,7 @@ export class SparkPool {
 
   /** Re-derives the queue's concurrency from the connections (see the invariants at the top). */
   private recompute(): void {
-    if (this.destroyed || this.authFailed) {
+    if (this.destroyed || this.authFailed || this.reauthenticating) {
       this.queue.pause();
       return;
     }
@@ -435,7 +448,7 @@ export class SparkPool {
   private openConnection(slot: Slot): SparkConnection {
     this.counters.upgradesAttempted++;
     const conn = new SparkConnection(
-      { url: this.wsUrl, apiKey: this.o.apiKey, lanes: this.o.lanesPerConnection, contextLanes: this.contextLanes, heartbeatMs: this.o.heartbeatMs, graceMs: this.o.graceMs, log: this.o.log },
+      { url: this.wsUrl, apiKey: this.apiKey, lanes: this.o.lanesPerConnection, contextLanes: this.contextLanes, heartbeatMs: this.o.heartbeatMs, graceMs: this.o.graceMs, log: this.o.log },
       this.hooks,
     );
     this.conns.add(conn);
@@ -607,8 +620,40 @@ export class SparkPool {
     this.recompute();
   }
 
+  /** Starts a retry after a refused key when the gate allows one; false: the request fails fast. */
+  private retryAuth(): boolean {
+    if (this.reauthenticating || !this.authRetry.allow(Date.now())) return false;
+    this.o.log('info', 'spark pool: trying again after the API key was refused');
+    this.authFailed = undefined;
+    this.lastStatusKey = '';
+    this.reauthenticating = true;
+    const refresh = this.o.refreshApiKey ?? (() => Promise.resolve(this.apiKey));
+    void refresh().then(
+      (key) => {
+        this.reauthenticating = false;
+        if (this.destroyed || this.closing) return;
+        this.apiKey = key;
+        if (this.mode === 'websocket') {
+          this.wsWanted = true;
+          this.consecutiveUpgradeFailures = 0;
+          for (const slot of this.slots) {
+            slot.failures = 0;
+            this.openSlot(slot);
+          }
+        }
+        this.recompute();
+      },
+      (e: unknown) => {
+        this.reauthenticating = false;
+        if (!this.destroyed) this.failAuth(`the API key was refused, and resolving it again failed: ${(e as Error).message}`);
+      },
+    );
+    return true;
+  }
+
   private failAuth(message: string, status?: number): void {
     if (this.authFailed) return;
+    this.authRetry.refused(Date.now());
     this.o.log('error', `spark pool: ${message}; not reconnecting`);
     this.authFailed = new SparkError(SparkErrorCode.Auth, message, { status });
     this.wsWanted = false;

@@ -106,7 +106,9 @@ export const latencyBench: Bench = {
   async run({ quick }) {
     const warmup = quick ? 50 : 1000;
     const n = quick ? 150 : 3000;
-    const settings = { poolSize: 1 };
+    // No warm context: a chained frame (previous_response_id) replayed on the raw socket, which holds no
+    // context, would be answered previous_response_not_found at once instead of with a whole response.
+    const settings = { poolSize: 1, context: { warmTokens: 0 } };
     const results: VariantResult[] = [];
     for (const start of [() => stdioLsp({ sim: { tokensPerSecond: 0 }, settings }), () => inProcessLsp({ sim: { tokensPerSecond: 0 }, settings })]) {
       const lsp = await start();
@@ -144,7 +146,7 @@ export const latencyBench: Bench = {
         title: this.title,
         quick,
         machine: machine(),
-        parameters: { warmup, requests: n, sim: { tokensPerSecond: 0, latency: 'none' }, reply: REPLY, poolSize: 1, targets: { p50: TARGET_P50, p99: TARGET_P99 } },
+        parameters: { warmup, requests: n, sim: { tokensPerSecond: 0, latency: 'none' }, reply: REPLY, poolSize: 1, warmTokens: 0, targets: { p50: TARGET_P50, p99: TARGET_P99 } },
         results,
         tables: [{ title: 'ms', markdown: table }],
         notes: verdicts,

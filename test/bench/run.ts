@@ -4,6 +4,7 @@
 import { contextBench } from './context.js';
 import { crossFileBench } from './cross-file.js';
 import { eventsBench } from './events.js';
+import { hotPathBench } from './hot-path.js';
 import { latencyBench } from './latency.js';
 import { memoryBench } from './memory.js';
 import { patchEditBench } from './patch-edit.js';
@@ -14,7 +15,7 @@ import { typingAlongBench } from './typing-along.js';
 import { warmBench } from './warm.js';
 import { workspaceIndexBench } from './workspace-index.js';
 
-const ALL: Bench[] = [latencyBench, transportBench, warmBench, stormBench, typingAlongBench, eventsBench, memoryBench, workspaceIndexBench, contextBench, patchEditBench, crossFileBench];
+const ALL: Bench[] = [hotPathBench, latencyBench, transportBench, warmBench, stormBench, typingAlongBench, eventsBench, memoryBench, workspaceIndexBench, contextBench, patchEditBench, crossFileBench];
 
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');

@@ -122,6 +122,17 @@ export function rssOf(pid: number): number | undefined {
   }
 }
 
+/** CPU time (user + system) another process has used, in ms, from /proc (Linux; 10 ms ticks); undefined elsewhere. */
+export function cpuMsOf(pid: number): number | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) * 10; // utime, stime in clock ticks of 10 ms (USER_HZ 100)
+  } catch {
+    return undefined;
+  }
+}
+
 // ---------------------------------------------------------------------------------------------- output
 
 export function printTable(title: string, headers: string[], rows: (string | number)[][]): string {
@@ -327,10 +338,10 @@ export async function inProcessLsp(options: LspOptions = {}): Promise<LspUnderTe
 }
 
 /** The built server (`dist/server/main.js --stdio`) in a child process; the simulator runs in this process. */
-export async function stdioLsp(options: LspOptions = {}, nodeArgs: string[] = []): Promise<LspUnderTest> {
-  if (!existsSync(BUILT_SERVER)) throw new Error(`${BUILT_SERVER} is missing: run npm run build`);
+export async function stdioLsp(options: LspOptions = {}, nodeArgs: string[] = [], server = BUILT_SERVER): Promise<LspUnderTest> {
+  if (!existsSync(server)) throw new Error(`${server} is missing: run npm run build`);
   const sim = await startSim({ tokensPerSecond: 0, ...options.sim });
-  const child: ChildProcess = spawn(process.execPath, [...nodeArgs, BUILT_SERVER, '--stdio'], {
+  const child: ChildProcess = spawn(process.execPath, [...nodeArgs, server, '--stdio'], {
     stdio: ['pipe', 'pipe', 'pipe'],
     env: { ...process.env, OPENAI_API_KEY: KEY, OPENAI_BASE_URL: sim.url },
   });

@@ -322,6 +322,8 @@ test('fault: 429 with retry-after: the request fails, later ones wait out the re
 test('fault: 401 at upgrade: one clear message, no retry storm; a good key recovers', { timeout: 20_000 }, async () => {
   const before = handles();
   const harness = await start({
+    // No retry within this test (the retry after a pause has a test of its own below).
+    server: { authRetry: { pauseMs: 600_000, perMinute: 5 } },
     sim: { apiKeys: [KEY] },
     env: (sim) => ({ OPENAI_API_KEY: 'sk-refused-0000', OPENAI_BASE_URL: sim.url }),
   });

@@ -30,9 +30,10 @@ import {
 } from 'vscode-languageserver-protocol/node';
 import { createConnection, ProposedFeatures } from 'vscode-languageserver/node';
 import { TextDocument } from 'vscode-languageserver-textdocument';
-import { createServer, type Server } from '../../server/server.js';
+import { createServer, type Server, type ServerOptions } from '../../server/server.js';
 import { startSim } from '../../server/sim/index.js';
 import type { RecordedCreate, SimOptions, SparkSim } from '../../server/sim/api.js';
+import { STATUS_NOTIFICATION, type StatusReport } from '../../server/lsp/status.js';
 
 const generates = (c: RecordedCreate) => c.body.generate !== false;
 
@@ -84,6 +85,8 @@ export interface HarnessOptions {
   env?: (sim: SparkSim) => NodeJS.ProcessEnv;
   /** Runs before the server initializes (and so before the pool connects), e.g. to arm upgrade faults. */
   beforeInitialize?: (sim: SparkSim) => void;
+  /** Server options besides the environment (e.g. authRetry, logFile). */
+  server?: Omit<ServerOptions, 'env'>;
   /** Overrides the client's answer to workspace/applyEdit. */
   onApplyEdit?: (params: ApplyWorkspaceEditParams, h: Harness) => ApplyWorkspaceEditResult | undefined;
   /** A real directory to name as the workspace folder (default: file:///work, which is not read). */
@@ -98,6 +101,8 @@ export interface Harness {
   messages: ShowMessageParams[];
   logs: LogMessageParams[];
   progress: unknown[];
+  /** `spark/status` notifications, in order. */
+  statuses: StatusReport[];
   docs: Map<string, TextDocument>;
   /** Resolves once the client has answered the server's first workspace/configuration request. */
   configured: Promise<void>;
@@ -142,7 +147,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   );
   options.beforeInitialize?.(sim);
   const env = options.env ? options.env(sim) : { OPENAI_API_KEY: KEY, OPENAI_BASE_URL: sim.url };
-  const server = createServer(serverConnection, { env });
+  const server = createServer(serverConnection, { ...options.server, env });
   serverConnection.listen();
 
   const client = createProtocolConnection(new StreamMessageReader(toClient), new StreamMessageWriter(toServer));
@@ -159,6 +164,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     messages: [],
     logs: [],
     progress: [],
+    statuses: [],
     docs,
     configured,
     root,
@@ -206,6 +212,9 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   });
   client.onNotification(LogMessageNotification.type, (p) => {
     h.logs.push(p);
+  });
+  client.onNotification(STATUS_NOTIFICATION, (p: StatusReport) => {
+    h.statuses.push(p);
   });
   client.onNotification('$/progress', (p) => {
     h.progress.push(p);

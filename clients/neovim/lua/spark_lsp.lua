@@ -15,6 +15,12 @@
 --                                      the test file the project's conventions name, creating it if needed
 -- The server applies the edit through workspace/applyEdit; files it creates or changes that were not
 -- open are loaded into buffers (:ls shows them) and left unsaved for you to review and :write.
+--
+-- Status line: the server's spark/status notification is kept; M.statusline() returns a short string
+-- ('Spark' when connected, 'Spark[http]' on the HTTP/SSE fallback, 'Spark[!key refused]' and the like
+-- otherwise, '' before any status) and M.status() the whole table. For example:
+--   vim.o.statusline = '%f %m%=%{v:lua.require("spark_lsp").statusline()} %l:%c'
+-- A `User SparkStatus` autocmd fires on each change. :SparkStatus shows the full status (spark.status).
 local M = {}
 
 M.defaults = {
@@ -37,6 +43,36 @@ M.defaults = {
 local config = vim.deepcopy(M.defaults)
 
 local modern = vim.fn.has('nvim-0.11') == 1
+
+local last_status = nil
+
+--- The last spark/status the server sent (health, message, transport, connections, model, endpoint,
+--- lastError, latency), or nil.
+function M.status() return last_status end
+
+-- The first clause of a status message, short enough for a status line.
+local function reason(message)
+  local clause = vim.trim((message or ''):match('^[^;(:]*') or '')
+  if #clause > 32 then clause = clause:sub(1, 29) .. '...' end
+  return clause
+end
+
+--- A short status string for a status line: '' before any status.
+function M.statusline()
+  local s = last_status
+  if not s then return '' end
+  if s.transport == 'http' and s.health ~= 'error' then return 'Spark[http]' end
+  if s.health == 'ok' then return 'Spark' end
+  return string.format('Spark[%s%s]', s.health == 'error' and '!' or '', reason(s.message))
+end
+
+local function on_status(_, params)
+  last_status = params
+  pcall(vim.api.nvim_exec_autocmds, 'User', { pattern = 'SparkStatus', modeline = false })
+  pcall(vim.cmd, 'redrawstatus')
+end
+
+local handlers = { ['spark/status'] = on_status }
 
 local function client_for(bufnr)
   local clients = vim.lsp.get_clients and vim.lsp.get_clients({ bufnr = bufnr }) or vim.lsp.buf_get_clients(bufnr)
@@ -171,6 +207,23 @@ function M.setup(opts)
   vim.api.nvim_create_user_command('SparkTests', function()
     M.tests()
   end, { nargs = 0, desc = 'Write tests for the function under the cursor with Spark' })
+  vim.api.nvim_create_user_command('SparkStatus', function()
+    local client = client_for(vim.api.nvim_get_current_buf())
+    if not client then
+      vim.notify('spark-lsp is not attached to this buffer', vim.log.levels.WARN)
+      return
+    end
+    local function show(err, result)
+      if err then
+        vim.notify('Spark status failed: ' .. (err.message or vim.inspect(err)), vim.log.levels.ERROR)
+        return
+      end
+      on_status(nil, result)
+      vim.notify(vim.inspect(result))
+    end
+    local params = { command = 'spark.status' }
+    if modern then client:request('workspace/executeCommand', params, show) else client.request('workspace/executeCommand', params, show) end
+  end, { desc = 'Show the status of spark-lsp' })
 
   local server = {
     name = 'spark',
@@ -179,6 +232,7 @@ function M.setup(opts)
     settings = { spark = config.settings },
     root_markers = { '.git' },
     on_attach = on_attach,
+    handlers = handlers,
   }
   if vim.lsp.config and vim.lsp.enable then
     vim.lsp.config('spark', server)
@@ -206,6 +260,7 @@ function M.setup(opts)
           root_dir = vim.fn.getcwd(),
           settings = { spark = config.settings },
           on_attach = on_attach,
+          handlers = handlers,
         })
       end
       if client_id then vim.lsp.buf_attach_client(ev.buf, client_id) end

@@ -38,6 +38,17 @@
    (spark-e2e-fail "no executeCommandProvider"))
  (spark-e2e-step "eglot connected")
 
+ ;; The mode line indicator, fed by spark/status; M-x spark-lsp-status asks for the whole status.
+ (unless (spark-e2e-wait (lambda () (equal (spark-lsp-mode-line-string) " Spark")) 10)
+   (spark-e2e-fail "mode line indicator %S (status %S)" (spark-lsp-mode-line-string) spark-lsp-status))
+ ;; (format-mode-line renders nothing in batch mode: check the construct is in place.)
+ (unless (member '(:eval (spark-lsp-mode-line-string)) global-mode-string)
+   (spark-e2e-fail "global-mode-string is %S" global-mode-string))
+ (let ((status (spark-lsp-status)))
+   (unless (and (equal (plist-get status :health) "ok") (equal (plist-get status :transport) "websocket"))
+     (spark-e2e-fail "spark-lsp-status: %S" status)))
+ (spark-e2e-step "mode line shows the status")
+
  ;; 2. completion-at-point: the single item completes inline and eglot's exit function applies
  ;;    its textEdit (identifier start to cursor, re-inserting "sumO").
  (spark-e2e-goto 2)

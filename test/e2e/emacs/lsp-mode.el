@@ -51,6 +51,14 @@
    (spark-e2e-fail "spark-lsp is not registered as an add-on"))
  (spark-e2e-step "lsp-mode initialized")
 
+ ;; The mode line indicator, fed by spark/status; M-x spark-lsp-status asks for the whole status.
+ (unless (spark-e2e-wait (lambda () (equal (spark-lsp-mode-line-string) " Spark")) 10)
+   (spark-e2e-fail "mode line indicator %S (status %S)" (spark-lsp-mode-line-string) spark-lsp-status))
+ (let ((status (spark-lsp-status)))
+   (unless (equal (spark-lsp--get status :health) "ok")
+     (spark-e2e-fail "spark-lsp-status: %S" status)))
+ (spark-e2e-step "mode line shows the status")
+
  ;; 2. completion-at-point: lsp-mode's capf applies the single item's textEdit.
  (spark-e2e-goto 2)
  (completion-at-point)

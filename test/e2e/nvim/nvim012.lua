@@ -27,6 +27,12 @@ run({
   { name = 'spark-lsp attaches and initializes', act = function()
       return function() local c = spark(); return c ~= nil and c.initialized end
     end },
+  { name = 'status line: spark/status says connected over WebSocket', act = function()
+      return function()
+        local s = require('spark_lsp').status()
+        return require('spark_lsp').statusline() == 'Spark' and s.transport == 'websocket' and s.connections >= 1
+      end
+    end },
   { name = 'completion: A <C-x><C-o>, the popup shows the Spark item', act = function()
       api.nvim_input('gg' .. 'A<C-x><C-o>')
       return function() return vim.fn.pumvisible() == 1 end

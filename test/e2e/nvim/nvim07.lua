@@ -22,6 +22,12 @@ run({
   { name = 'spark-lsp attaches and initializes', act = function()
       return function() local c = spark(); return c ~= nil and c.initialized end
     end },
+  { name = 'status line: spark/status says connected over WebSocket', act = function()
+      return function()
+        local s = require('spark_lsp').status()
+        return require('spark_lsp').statusline() == 'Spark' and s.transport == 'websocket'
+      end
+    end },
   { name = 'completion: A <C-x><C-o> shows the Spark item', act = function()
       api.nvim_input('ggA<C-x><C-o>')
       return function() return vim.fn.pumvisible() == 1 end
