@@ -97,7 +97,7 @@ const TOTAL_AFTER_MEAN_FIX = TOTAL.replace('  return total(xs) / xs.length;', ' 
 
 test('selection scope: the patch is applied as a versioned edit, and the request forces the apply_patch tool', { timeout: 15_000 }, async () => {
   await setup({ 'src/total.ts': TOTAL, 'src/math.ts': MATH }, ['src/total.ts']);
-  h!.sim.enqueue({ toolInput: MEAN_FIX, tokensPerSecond: 300 }); // slow enough for $/progress to begin
+  h!.sim.enqueue({ toolInput: MEAN_FIX, tokensPerSecond: 100 }); // slow enough for $/progress to begin on a loaded machine (about 1 s)
   const uri = h!.uri('src/total.ts');
   const result = await edit({ uri, range: { start: { line: 8, character: 0 }, end: { line: 11, character: 0 } }, instruction: 'guard against an empty list' });
   assert.deepEqual(result, { applied: true });
