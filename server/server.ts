@@ -24,6 +24,9 @@ import { SparkError, SparkErrorCode } from './spark/errors.js';
 import { VERSION } from './version.js';
 import { workspacePolicy } from './workspace/policy.js';
 import { WorkspaceIndex } from './workspace/workspace-index.js';
+import { EditedRegions } from './context/edited-regions.js';
+import { CrossFile } from './lsp/cross-file.js';
+import { handleWatchedFiles, registerWatchers } from './lsp/watched-files.js';
 
 export interface ServerOptions {
   /** Where OPENAI_API_KEY and OPENAI_BASE_URL come from. */
@@ -73,6 +76,7 @@ export function createServer(connection: Connection, options: ServerOptions): Se
   const send = (type: MessageType, message: string) =>
     connection.sendNotification(ShowMessageNotification.type, { type, message }).catch(() => undefined);
   let warmth!: Warmth; // made right below: it needs the context it belongs to
+  let crossFile!: CrossFile; // likewise
   // Built on first use (listing code actions, an edit), never before: a folder may be large.
   const workspaceIndex = new WorkspaceIndex({
     policy: () => workspacePolicy(ctx.workspaceFolders, config),
@@ -107,6 +111,10 @@ export function createServer(connection: Connection, options: ServerOptions): Se
       return warmth;
     },
     workspaceIndex,
+    editedRegions: new EditedRegions(),
+    get crossFile() {
+      return crossFile;
+    },
     status,
     agreement: new Agreement(log),
     negotiated: negotiate({}),
@@ -124,6 +132,8 @@ export function createServer(connection: Connection, options: ServerOptions): Se
     },
   };
   warmth = new Warmth(ctx);
+  crossFile = new CrossFile(ctx, (uri) => warmth.stale(uri));
+  workspaceIndex.onDidChange((change) => crossFile.indexChanged(change));
   const shown = new Set<string>();
   /** A status that persists is said once per process. */
   const showOnce = (key: string, type: MessageType, message: string) => {
@@ -203,7 +213,11 @@ export function createServer(connection: Connection, options: ServerOptions): Se
     }
   };
 
-  const settings = new Settings(ctx, rebuildSpark);
+  const settings = new Settings(ctx, (previous) => {
+    rebuildSpark();
+    // What the cross-file context shows depends on its budgets and on the exclusions.
+    if (JSON.stringify([previous.context, previous.exclude, previous.workspace]) !== JSON.stringify([config.context, config.exclude, config.workspace])) crossFile.refreshAll();
+  });
 
   connection.onInitialize((params): InitializeResult => {
     ctx.negotiated = negotiate(params.capabilities);
@@ -222,10 +236,12 @@ export function createServer(connection: Connection, options: ServerOptions): Se
     heldStatus = undefined;
     if (ctx.negotiated.workspaceFolders) trackWorkspaceFolders(ctx);
     void settings.listen();
+    void registerWatchers(ctx).then((watched) => (crossFile.watched = watched));
   });
 
   connection.onShutdown(() => {
     warmth.dispose();
+    crossFile.dispose();
     workspaceIndex.dispose();
     ctx.latest.abortAll();
     if (!(ctx.spark instanceof Error)) ctx.spark.destroy();
@@ -235,12 +251,18 @@ export function createServer(connection: Connection, options: ServerOptions): Se
   registerInlineCompletion(ctx);
   registerCodeActions(ctx);
   registerCommands(ctx);
+  handleWatchedFiles(ctx);
   documents.onDidOpen((doc) => warmth.now(doc.uri));
-  documents.onDidChange((doc) => warmth.settle(doc.uri));
+  documents.onDidChange((doc, { before, changes }) => {
+    ctx.editedRegions.record(doc.uri, before, changes);
+    warmth.settle(doc.uri);
+  });
   documents.onDidClose((doc) => {
     ctx.typingAlong.forget(doc.uri);
+    ctx.editedRegions.forget(doc.uri);
     ctx.agreement.forget(doc.uri);
     warmth.forget(doc.uri);
+    crossFile.forget(doc.uri);
   });
   documents.listen(connection, log);
 
@@ -254,6 +276,7 @@ export function createServer(connection: Connection, options: ServerOptions): Se
     },
     dispose() {
       warmth.dispose();
+      crossFile.dispose();
       workspaceIndex.dispose();
       ctx.latest.abortAll();
       if (!(ctx.spark instanceof Error)) ctx.spark.destroy();

@@ -34,6 +34,8 @@ export interface Negotiated {
   configurationChangeRegistration: boolean;
   /** The client reports workspace folders and their changes. */
   workspaceFolders: boolean;
+  /** The client registers workspace/didChangeWatchedFiles watchers dynamically. */
+  watchedFilesRegistration: boolean;
 }
 
 export function negotiate(client: ClientCapabilities): Negotiated {
@@ -55,6 +57,7 @@ export function negotiate(client: ClientCapabilities): Negotiated {
     configuration: client.workspace?.configuration === true,
     configurationChangeRegistration: client.workspace?.didChangeConfiguration?.dynamicRegistration === true,
     workspaceFolders: client.workspace?.workspaceFolders === true,
+    watchedFilesRegistration: client.workspace?.didChangeWatchedFiles?.dynamicRegistration === true,
   };
 }
 

@@ -23,10 +23,21 @@ const Close = z.object({ textDocument: Identifier });
 
 type Listener = (document: TextDocument) => void;
 
+/** One content change of a didChange, as its schema read it: a range in the text before it, or the whole text. */
+export type ContentChange = z.infer<typeof Change>['contentChanges'][number];
+
+/** What a didChange did: the text before it and its changes, applied in order. */
+export interface ChangeDetail {
+  before: string;
+  changes: readonly ContentChange[];
+}
+
+type ChangeListener = (document: TextDocument, detail: ChangeDetail) => void;
+
 export class Documents {
   private readonly open = new Map<string, TextDocument>();
   private readonly opened: Listener[] = [];
-  private readonly changed: Listener[] = [];
+  private readonly changed: ChangeListener[] = [];
   private readonly closed: Listener[] = [];
 
   get(uri: string): TextDocument | undefined {
@@ -42,7 +53,7 @@ export class Documents {
   }
 
   /** After a didChange (not on open). */
-  onDidChange(listener: Listener): void {
+  onDidChange(listener: ChangeListener): void {
     this.changed.push(listener);
   }
 
@@ -71,8 +82,9 @@ export class Documents {
       if (!params) return;
       const document = this.open.get(params.textDocument.uri);
       if (!document) return;
+      const before = document.getText();
       TextDocument.update(document, params.contentChanges, params.textDocument.version);
-      for (const listener of this.changed) listener(document);
+      for (const listener of this.changed) listener(document, { before, changes: params.contentChanges });
     });
     connection.onDidCloseTextDocument((raw) => {
       const params = valid('textDocument/didClose', Close, raw);
