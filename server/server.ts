@@ -25,6 +25,9 @@ import { SparkError, SparkErrorCode } from './spark/errors.js';
 import { VERSION } from './version.js';
 import { workspacePolicy } from './workspace/policy.js';
 import { WorkspaceIndex } from './workspace/workspace-index.js';
+import { EditedRegions } from './context/edited-regions.js';
+import { CrossFile } from './lsp/cross-file.js';
+import { handleWatchedFiles, registerWatchers } from './lsp/watched-files.js';
 
 export interface ServerOptions {
   /** Where OPENAI_API_KEY and OPENAI_BASE_URL come from. */
@@ -75,6 +78,7 @@ export function createServer(connection: Connection, options: ServerOptions): Se
     connection.sendNotification(ShowMessageNotification.type, { type, message }).catch(() => undefined);
   let warmth!: Warmth; // made right below: it needs the context it belongs to
   let reviewer!: Reviewer;
+  let crossFile!: CrossFile; // likewise
   // Built on first use (listing code actions, an edit), never before: a folder may be large.
   const workspaceIndex = new WorkspaceIndex({
     policy: () => workspacePolicy(ctx.workspaceFolders, config),
@@ -112,6 +116,10 @@ export function createServer(connection: Connection, options: ServerOptions): Se
       return reviewer;
     },
     workspaceIndex,
+    editedRegions: new EditedRegions(),
+    get crossFile() {
+      return crossFile;
+    },
     status,
     agreement: new Agreement(log),
     negotiated: negotiate({}),
@@ -130,6 +138,8 @@ export function createServer(connection: Connection, options: ServerOptions): Se
   };
   warmth = new Warmth(ctx);
   reviewer = new Reviewer(ctx);
+  crossFile = new CrossFile(ctx, (uri) => warmth.stale(uri));
+  workspaceIndex.onDidChange((change) => crossFile.indexChanged(change));
   const shown = new Set<string>();
   /** A status that persists is said once per process. */
   const showOnce = (key: string, type: MessageType, message: string) => {
@@ -212,6 +222,8 @@ export function createServer(connection: Connection, options: ServerOptions): Se
   const settings = new Settings(ctx, (previous) => {
     rebuildSpark();
     reviewer.configChanged(previous);
+    // What the cross-file context shows depends on its budgets and on the exclusions.
+    if (JSON.stringify([previous.context, previous.exclude, previous.workspace]) !== JSON.stringify([config.context, config.exclude, config.workspace])) crossFile.refreshAll();
   });
 
   connection.onInitialize((params): InitializeResult => {
@@ -231,11 +243,13 @@ export function createServer(connection: Connection, options: ServerOptions): Se
     heldStatus = undefined;
     if (ctx.negotiated.workspaceFolders) trackWorkspaceFolders(ctx);
     void settings.listen();
+    void registerWatchers(ctx).then((watched) => (crossFile.watched = watched));
   });
 
   connection.onShutdown(() => {
     warmth.dispose();
     reviewer.dispose();
+    crossFile.dispose();
     workspaceIndex.dispose();
     ctx.latest.abortAll();
     if (!(ctx.spark instanceof Error)) ctx.spark.destroy();
@@ -245,20 +259,24 @@ export function createServer(connection: Connection, options: ServerOptions): Se
   registerInlineCompletion(ctx);
   registerCodeActions(ctx);
   registerCommands(ctx);
+  handleWatchedFiles(ctx);
   documents.onDidOpen((doc) => {
     warmth.now(doc.uri);
     reviewer.opened(doc);
   });
-  documents.onDidChange((doc, change) => {
+  documents.onDidChange((doc, detail) => {
+    ctx.editedRegions.record(doc.uri, detail.before, detail.changes);
     warmth.settle(doc.uri);
-    reviewer.changed(doc, change);
+    reviewer.changed(doc, detail);
   });
   documents.onDidSave((doc) => reviewer.saved(doc));
   documents.onDidClose((doc) => {
     ctx.typingAlong.forget(doc.uri);
+    ctx.editedRegions.forget(doc.uri);
     ctx.agreement.forget(doc.uri);
     warmth.forget(doc.uri);
     reviewer.closed(doc);
+    crossFile.forget(doc.uri);
   });
   documents.listen(connection, log);
 
@@ -273,6 +291,7 @@ export function createServer(connection: Connection, options: ServerOptions): Se
     dispose() {
       warmth.dispose();
       reviewer.dispose();
+      crossFile.dispose();
       workspaceIndex.dispose();
       ctx.latest.abortAll();
       if (!(ctx.spark instanceof Error)) ctx.spark.destroy();

@@ -55,6 +55,10 @@ export const ConfigSchema = z.strictObject({
       warmTokens: z.int().min(0).max(100_000).default(32_000),
       /** Estimated tokens of the lines around the cursor sent with a completion that chains from warm context. */
       deltaTokens: z.int().min(64).max(8_000).default(512),
+      /** o200k tokens of cross-file context (declarations the file imports, relevant open files) in each warm-up; 0 turns it off. */
+      crossFileTokens: z.int().min(0).max(64_000).default(24_000),
+      /** Estimated tokens of recent edits in other files sent with each completion; 0 leaves them out. */
+      recentEditsTokens: z.int().min(0).max(4_000).default(512),
     })
     .prefault({}),
   workspace: z

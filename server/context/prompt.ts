@@ -94,16 +94,41 @@ export function buildCompletionPrompt(args: {
 }
 
 /**
- * The stable context of a document's warm-up: the file without a cursor, under the completion instructions.
- * Later completions chain from it and send only buildCompletionDelta(). Over budget, the head of the file is kept.
+ * The stable context of a document's warm-up: `before` (the cross-file context, most stable, first), then the
+ * file without a cursor, under the completion instructions. Later completions chain from it and send only
+ * buildCompletionDelta(). Over budget, the head of the file is kept. The budget covers the file's part; with
+ * `countTokens` (exact) it holds by that count, otherwise by the estimate.
  */
-export function buildWarmContext(args: { path: string; languageId: string; text: string; budgetTokens: number }): Prompt {
+export function buildWarmContext(args: {
+  path: string;
+  languageId: string;
+  text: string;
+  budgetTokens: number;
+  countTokens?: (text: string) => number;
+  before?: string;
+}): Prompt {
   const { text, languageId } = args;
-  const budget = Math.max(0, args.budgetTokens) * CHARS_PER_TOKEN;
+  const budgetTokens = Math.max(0, args.budgetTokens);
   const header = fileHeader(args.path, languageId);
   const fence = fenceFor(text);
-  const [from, to] = frame(text, 0, 0, budget - header.length - framingChars(fence, languageId) - WARM_NOTE.length, 0);
-  const input = [header, WARM_NOTE, documentBlock(text, from, to, text.slice(from, to), fence, languageId)].join('\n');
+  const build = (budget: number): string => {
+    const [from, to] = frame(text, 0, 0, budget - header.length - framingChars(fence, languageId) - WARM_NOTE.length, 0);
+    return [header, WARM_NOTE, documentBlock(text, from, to, text.slice(from, to), fence, languageId)].join('\n');
+  };
+  let budget = budgetTokens * CHARS_PER_TOKEN;
+  let own = build(budget);
+  // Exact counting only where the estimate could be wrong about the budget: a byte-level tokenizer never
+  // makes more tokens than the text has UTF-8 bytes, so a part of fewer bytes is within it whatever the count.
+  const count = args.countTokens;
+  if (count !== undefined && utf8Length(own) > budgetTokens) {
+    for (let i = 0; i < 6; i++) {
+      const tokens = count(own);
+      if (tokens <= budgetTokens) break;
+      budget = Math.floor((budget * budgetTokens) / tokens) - 1;
+      own = build(budget);
+    }
+  }
+  const input = args.before ? `${args.before}\n${own}` : own;
   return { instructions: COMPLETION_INSTRUCTIONS, input };
 }
 
@@ -429,6 +454,21 @@ export function fenceFor(text: string): string {
   let longest = 0;
   for (const m of text.matchAll(/`+/g)) longest = Math.max(longest, m[0].length);
   return '`'.repeat(Math.max(3, longest + 1));
+}
+
+/** Bytes of `s` in UTF-8. */
+function utf8Length(s: string): number {
+  let n = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x80) n += 1;
+    else if (c < 0x800) n += 2;
+    else if (c >= 0xd800 && c <= 0xdbff) {
+      n += 4;
+      i++;
+    } else n += 3;
+  }
+  return n;
 }
 
 function lineNumberAt(text: string, offset: number): number {

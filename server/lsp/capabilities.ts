@@ -36,6 +36,8 @@ export interface Negotiated {
   workspaceFolders: boolean;
   /** Published diagnostics may carry relatedInformation. */
   relatedInformation: boolean;
+  /** The client registers workspace/didChangeWatchedFiles watchers dynamically. */
+  watchedFilesRegistration: boolean;
 }
 
 export function negotiate(client: ClientCapabilities): Negotiated {
@@ -58,6 +60,7 @@ export function negotiate(client: ClientCapabilities): Negotiated {
     configurationChangeRegistration: client.workspace?.didChangeConfiguration?.dynamicRegistration === true,
     workspaceFolders: client.workspace?.workspaceFolders === true,
     relatedInformation: client.textDocument?.publishDiagnostics?.relatedInformation === true,
+    watchedFilesRegistration: client.workspace?.didChangeWatchedFiles?.dynamicRegistration === true,
   };
 }
 

@@ -10,6 +10,8 @@ import type { Negotiated } from './capabilities.js';
 import type { Documents } from './documents.js';
 import type { Reviewer } from './reviewer.js';
 import type { WorkspaceIndex } from '../workspace/workspace-index.js';
+import type { EditedRegions } from '../context/edited-regions.js';
+import type { CrossFile } from './cross-file.js';
 import type { Warmth } from './warmth.js';
 import type { Agreement } from './agreement.js';
 import type { Status } from './status.js';
@@ -34,6 +36,10 @@ export interface ServerContext {
   readonly reviewer: Reviewer;
   /** The files of the workspace folders (listing, test-file conventions). */
   readonly workspaceIndex: WorkspaceIndex;
+  /** The regions of open documents the user changed last (recent edits in other files). */
+  readonly editedRegions: EditedRegions;
+  /** What each open document refers to in other files, precomputed off the request path. */
+  readonly crossFile: CrossFile;
   negotiated: Negotiated;
   config: Config;
   /** URIs of the workspace folders the client named (empty: none named). */

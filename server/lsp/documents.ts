@@ -24,12 +24,17 @@ const Close = z.object({ textDocument: Identifier });
 const Save = z.object({ textDocument: Identifier });
 
 type Listener = (document: TextDocument) => void;
-/** What a didChange did: its content changes (as checked) and the text they applied to. */
-export interface DocumentChange {
-  changes: z.infer<typeof Change>['contentChanges'];
-  textBefore: string;
+
+/** One content change of a didChange, as its schema read it: a range in the text before it, or the whole text. */
+export type ContentChange = z.infer<typeof Change>['contentChanges'][number];
+
+/** What a didChange did: the text before it and its changes, applied in order. */
+export interface ChangeDetail {
+  before: string;
+  changes: readonly ContentChange[];
 }
-type ChangeListener = (document: TextDocument, change: DocumentChange) => void;
+
+type ChangeListener = (document: TextDocument, detail: ChangeDetail) => void;
 
 export class Documents {
   private readonly open = new Map<string, TextDocument>();
@@ -85,9 +90,9 @@ export class Documents {
       if (!params) return;
       const document = this.open.get(params.textDocument.uri);
       if (!document) return;
-      const change = { changes: params.contentChanges, textBefore: document.getText() };
+      const before = document.getText();
       TextDocument.update(document, params.contentChanges, params.textDocument.version);
-      for (const listener of this.changed) listener(document, change);
+      for (const listener of this.changed) listener(document, { before, changes: params.contentChanges });
     });
     connection.onDidSaveTextDocument((raw) => {
       const params = valid('textDocument/didSave', Save, raw);

@@ -55,7 +55,7 @@ async function computeEditTimed(ctx: ServerContext, target: EditTarget, token: C
   const selection = range && shownOffsets(original, range, target.instructionLine);
 
   const material = await gatherContext(ctx, { uri: target.uri, text: shown, version: original.version, languageId: original.languageId, scope });
-  const prompt = buildPatchPrompt({
+  const built = buildPatchPrompt({
     scope,
     path: material.target.path,
     languageId: original.languageId,
@@ -67,6 +67,10 @@ async function computeEditTimed(ctx: ServerContext, target: EditTarget, token: C
     listing: material.listing,
     budgetTokens: ctx.config.context.budgetTokens,
   });
+  // The cross-file context completions use (declarations of imported names, relevant open files, recent edits
+  // elsewhere), most stable first, before the edit's own prompt.
+  const crossFile = await ctx.crossFile.forEdit(target.uri, selection?.start);
+  const prompt = crossFile === '' ? built : { ...built, input: `${crossFile}\n${built.input}` };
   // Only files shown whole count as seen: an Add File may replace those, and only those.
   material.target.shown = prompt.shownWhole.includes(material.target.path);
   for (const f of material.related) f.shown = prompt.shownWhole.includes(f.path);

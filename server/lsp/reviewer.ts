@@ -165,7 +165,7 @@ export class Reviewer {
     this.savedTexts.set(doc.uri, doc.getText());
   }
 
-  changed(doc: TextDocument, change: { changes: readonly ContentChange[]; textBefore: string }): void {
+  changed(doc: TextDocument, change: { changes: readonly ContentChange[]; before: string }): void {
     const text = doc.getText();
     const expected = this.expected.get(doc.uri);
     if (expected) {
@@ -178,7 +178,7 @@ export class Reviewer {
     }
     const state = this.states.get(doc.uri);
     if (!state) return;
-    const edits = state.text === change.textBefore ? lineEditsOfChanges(change.changes, change.textBefore, text) : lineEditsBetween(state.text, text);
+    const edits = state.text === change.before ? lineEditsOfChanges(change.changes, change.before, text) : lineEditsBetween(state.text, text);
     this.remap(doc.uri, state, edits, text);
   }
 

@@ -66,8 +66,12 @@ async function suggestTimed(
       diagnostics: [],
       budgetTokens: context.budgetTokens,
     });
+    // Most stable first: the cross-file context (also in the warm-up), then what changes between requests.
+    const volatile = ctx.crossFile.volatile(uri, offset, context.recentEditsTokens);
+    const stable = ctx.crossFile.stable(uri).text;
+    const fullInput = joinParts(stable, volatile, prompt.input);
     const chained = ctx.warmth.has(uri)
-      ? buildCompletionDelta({ languageId: snapshot.languageId, text, offset, budgetTokens: context.deltaTokens })
+      ? joinParts(volatile, buildCompletionDelta({ languageId: snapshot.languageId, text, offset, budgetTokens: context.deltaTokens }))
       : undefined;
     const around = {
       before: text.slice(Math.max(0, offset - PARSE_WINDOW), offset),
@@ -76,8 +80,8 @@ async function suggestTimed(
     const raw = await firstAnswer(ctx, turn.signal, wantsOneLine(around.after), (signal, onText) =>
       spark.generate({
         instructions: prompt.instructions,
-        input: chained ?? prompt.input,
-        ...(chained !== undefined ? { warm: { key: uri, fullInput: prompt.input } } : {}),
+        input: chained ?? fullInput,
+        ...(chained !== undefined ? { warm: { key: uri, fullInput } } : {}),
         promptCacheKey: ctx.warmth.cacheKey(uri),
         maxOutputTokens: completion.maxOutputTokens,
         priority: Priority.Interactive,
@@ -96,6 +100,13 @@ async function suggestTimed(
   } finally {
     turn.end();
   }
+}
+
+/** The non-empty parts, one after the other. With `+`: Array.join copies a large stable part on every request. */
+function joinParts(...parts: string[]): string {
+  let out = '';
+  for (const p of parts) if (p !== '') out = out === '' ? p : out + '\n' + p;
+  return out;
 }
 
 /** Text after the cursor on its line means the user is completing inside a line: one line is wanted. */

@@ -1,6 +1,8 @@
-// Warm context per document: when a document opens, and once its edits settle, its text goes to the model
-// side as a `generate: false` warm-up; completions then chain from it and send only the lines around the
-// cursor. Owns the settle timers; the Spark client owns where the warm state lives.
+// Warm context per document: when a document opens, and once its edits settle, its cross-file context (the
+// stable part: declarations it imports, relevant open files) and its text go to the model side as a
+// `generate: false` warm-up; completions then chain from it and send only the lines around the cursor.
+// A warm-up whose input is the same as the last one sent for the document is not sent again.
+// Owns the settle timers; the Spark client owns where the warm state lives.
 import { createHash } from 'node:crypto';
 import { buildWarmContext } from '../context/prompt.js';
 import type { ServerContext } from './context.js';
@@ -21,6 +23,12 @@ export class Warmth {
   private readonly timers = new Map<string, NodeJS.Timeout>();
   private readonly warmed = new Set<string>();
   private readonly cacheKeys = new Map<string, string>();
+  /** Documents edited since their last warm-up was computed (their dependents are computed after them). */
+  private readonly ownChange = new Set<string>();
+  /** Hash of the last warm-up input sent per document (dropped when that warm-up did not complete). */
+  private readonly sent = new Map<string, string>();
+  /** Warm-ups sent, and not sent because the input was the one already warm, since the server started. */
+  readonly counts = { sent: 0, unchanged: 0 };
 
   constructor(private readonly ctx: ServerContext) {}
 
@@ -39,31 +47,77 @@ export class Warmth {
     return this.warmed.has(uri);
   }
 
-  /** Sends the context now. */
-  now(uri: string): void {
+  /**
+   * Computes the document's cross-file context, then sends the warm-up (unless it is the one already sent).
+   * After a change of the document itself (`own`), the documents whose context reads it are computed again.
+   */
+  now(uri: string, own = true): void {
     this.cancel(uri);
+    const dependents = own || this.ownChange.has(uri);
+    this.ownChange.delete(uri);
+    // Without a Spark client nothing is sent (send() forgets the document's warm state); a new client warms every open document again.
+    if (this.ctx.spark instanceof Error) return this.send(uri);
+    void this.ctx.crossFile.refresh(uri).then(() => {
+      this.send(uri);
+      if (dependents) this.ctx.crossFile.refreshDependents(uri);
+    });
+  }
+
+  /** A file the document's context reads changed: computes and (if its input changed) warms again once quiet. */
+  stale(uri: string): void {
+    if (!this.ctx.documents.get(uri)) return;
+    this.schedule(uri, () => this.now(uri, false));
+  }
+
+  /** Sends the warm-up for what is known now, unless it equals the last one sent and still warm. */
+  private send(uri: string): void {
     const spark = this.ctx.spark;
     const doc = this.ctx.documents.get(uri);
     const budgetTokens = this.ctx.config.context.warmTokens;
     if (!doc || spark instanceof Error || budgetTokens === 0 || !mayUse(this.ctx, uri)) {
       this.warmed.delete(uri);
+      this.sent.delete(uri);
       return;
     }
-    const prompt = buildWarmContext({ path: promptPath(uri), languageId: doc.languageId, text: doc.getText(), budgetTokens });
-    this.warmed.add(uri);
-    void spark.warm({
-      key: uri,
-      instructions: prompt.instructions,
-      context: prompt.input,
-      promptCacheKey: this.cacheKey(uri),
-      deadline: Date.now() + WARM_DEADLINE_MS,
+    const stable = this.ctx.crossFile.stable(uri);
+    const prompt = buildWarmContext({
+      path: promptPath(uri),
+      languageId: doc.languageId,
+      text: doc.getText(),
+      budgetTokens,
+      countTokens: this.ctx.crossFile.counter(),
+      before: stable.text,
     });
+    const hash = createHash('sha256').update(prompt.instructions).update('\0').update(prompt.input).digest('hex');
+    if (this.sent.get(uri) === hash && this.warmed.has(uri)) {
+      this.counts.unchanged++;
+      return;
+    }
+    this.sent.set(uri, hash);
+    this.warmed.add(uri);
+    this.counts.sent++;
+    void spark
+      .warm({
+        key: uri,
+        instructions: prompt.instructions,
+        context: prompt.input,
+        promptCacheKey: this.cacheKey(uri),
+        deadline: Date.now() + WARM_DEADLINE_MS,
+      })
+      .then((ok) => {
+        if (!ok && this.sent.get(uri) === hash) this.sent.delete(uri);
+      });
   }
 
   /** Sends the context once edits have settled for SETTLE_MS. */
   settle(uri: string): void {
+    this.ownChange.add(uri);
+    this.schedule(uri, () => this.now(uri, true));
+  }
+
+  private schedule(uri: string, run: () => void): void {
     this.cancel(uri);
-    const timer = setTimeout(() => this.now(uri), SETTLE_MS);
+    const timer = setTimeout(run, SETTLE_MS);
     timer.unref();
     this.timers.set(uri, timer);
   }
@@ -72,6 +126,8 @@ export class Warmth {
   forget(uri: string): void {
     this.cancel(uri);
     this.warmed.delete(uri);
+    this.sent.delete(uri);
+    this.ownChange.delete(uri);
     this.cacheKeys.delete(uri);
     const spark = this.ctx.spark;
     if (!(spark instanceof Error)) spark.forget(uri);
@@ -80,7 +136,8 @@ export class Warmth {
   /** A new Spark client holds no context yet: warm every open document on it. */
   rewarmAll(): void {
     this.warmed.clear();
-    for (const doc of this.ctx.documents.all()) this.now(doc.uri);
+    this.sent.clear();
+    for (const doc of this.ctx.documents.all()) this.now(doc.uri, false);
   }
 
   dispose(): void {

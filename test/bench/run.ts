@@ -2,6 +2,7 @@
 // Each benchmark prints a table and writes JSON + SVG into test/bench/results/. Timings never fail the run;
 // the exit status is non-zero only when a benchmark crashed.
 import { contextBench } from './context.js';
+import { crossFileBench } from './cross-file.js';
 import { eventsBench } from './events.js';
 import { hotPathBench } from './hot-path.js';
 import { latencyBench } from './latency.js';
@@ -15,7 +16,7 @@ import { typingAlongBench } from './typing-along.js';
 import { warmBench } from './warm.js';
 import { workspaceIndexBench } from './workspace-index.js';
 
-const ALL: Bench[] = [hotPathBench, latencyBench, transportBench, warmBench, stormBench, typingAlongBench, eventsBench, memoryBench, workspaceIndexBench, contextBench, patchEditBench, reviewBench];
+const ALL: Bench[] = [hotPathBench, latencyBench, transportBench, warmBench, stormBench, typingAlongBench, eventsBench, memoryBench, workspaceIndexBench, contextBench, patchEditBench, crossFileBench, reviewBench];
 
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');

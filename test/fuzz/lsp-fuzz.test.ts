@@ -45,7 +45,8 @@ const HUGE = 'x'.repeat(300_000);
 let h: Harness;
 /** applyEdit requests the server sent, with the spark.edit arguments in flight at the time. */
 const appliedEdits: { edit: WorkspaceEdit; inFlight: unknown[] }[] = [];
-const commandsInFlight = new Set<unknown>();
+/** Command params in flight, with how many times each (a batch may send the very same params object twice). */
+const commandsInFlight = new Map<unknown, number>();
 let sent = 0;
 /** The run's seed: FUZZ_SEED=n repeats a run (FUZZ_PATH=p, from a failure report, repeats only the failing case). */
 const SEED = Number(process.env.FUZZ_SEED ?? Date.now() % 2 ** 31);
@@ -58,7 +59,7 @@ before(async () => {
     settings: { completion: { timeoutMs: 2_000 }, edit: { timeoutMs: 5_000 } },
     // Record and refuse: the client's copies are not kept in step with the fuzzed documents.
     onApplyEdit: (params) => {
-      appliedEdits.push({ edit: params.edit, inFlight: [...commandsInFlight] });
+      appliedEdits.push({ edit: params.edit, inFlight: [...commandsInFlight.keys()] });
       return { applied: false, failureReason: 'fuzz client' };
     },
   });
@@ -80,7 +81,7 @@ async function request(method: string, params: unknown): Promise<{ result?: unkn
   const bound = new Promise<never>((_, reject) => {
     timer = setTimeout(() => reject(new Error(`${method} was not answered within ${ANSWER_BOUND_MS} ms: ${preview(params)}`)), ANSWER_BOUND_MS);
   });
-  if (method === 'workspace/executeCommand') commandsInFlight.add(params);
+  if (method === 'workspace/executeCommand') commandsInFlight.set(params, (commandsInFlight.get(params) ?? 0) + 1);
   try {
     const result = await Promise.race([h.client.sendRequest(method, params as object), bound]);
     return { result };
@@ -92,7 +93,9 @@ async function request(method: string, params: unknown): Promise<{ result?: unkn
     return { error: { code } };
   } finally {
     clearTimeout(timer);
-    commandsInFlight.delete(params);
+    const left = (commandsInFlight.get(params) ?? 1) - 1;
+    if (left > 0) commandsInFlight.set(params, left);
+    else commandsInFlight.delete(params);
   }
 }
 

@@ -97,7 +97,7 @@ const TOTAL_AFTER_MEAN_FIX = TOTAL.replace('  return total(xs) / xs.length;', ' 
 
 test('selection scope: the patch is applied as a versioned edit, and the request forces the apply_patch tool', { timeout: 15_000 }, async () => {
   await setup({ 'src/total.ts': TOTAL, 'src/math.ts': MATH }, ['src/total.ts']);
-  h!.sim.enqueue({ toolInput: MEAN_FIX, tokensPerSecond: 300 }); // slow enough for $/progress to begin
+  h!.sim.enqueue({ toolInput: MEAN_FIX, tokensPerSecond: 100 }); // slow enough for $/progress to begin on a loaded machine (about 1 s)
   const uri = h!.uri('src/total.ts');
   const result = await edit({ uri, range: { start: { line: 8, character: 0 }, end: { line: 11, character: 0 } }, instruction: 'guard against an empty list' });
   assert.deepEqual(result, { applied: true });
@@ -109,7 +109,8 @@ test('selection scope: the patch is applied as a versioned edit, and the request
   assert.deepEqual(body.tool_choice, { type: 'custom', name: 'apply_patch' });
   const input = JSON.stringify(body.input);
   assert.match(input, /Selected: lines 9-11 of src\/total.ts/);
-  assert.doesNotMatch(input, /export function add/, 'a selection edit sends no other file');
+  assert.match(input, /export function add\(a: number, b: number\): number;/, 'the cross-file context of completions: the declaration of what it imports');
+  assert.doesNotMatch(input, /return a \+ b/, 'a selection edit shows no other file whole');
   const kinds = h!.progress.map((p) => (p as { value: { kind: string } }).value.kind);
   assert.deepEqual([kinds[0], kinds.at(-1)], ['begin', 'end'], 'progress while the patch streamed');
 });

@@ -23,6 +23,7 @@ import {
   type ClientCapabilities,
   type LogMessageParams,
   type ProtocolConnection,
+  type Registration,
   type ShowMessageParams,
   type TextEdit,
   type WorkspaceEdit,
@@ -111,6 +112,8 @@ export interface Harness {
   root: string;
   /** URI of a path relative to the workspace folder. */
   uri(relative: string): string;
+  /** What the server registered dynamically (client/registerCapability), in order. */
+  registrations: Registration[];
   open(uri: string, text: string, languageId?: string): void;
   /** Replaces the whole text (a full-content change), bumping the version. */
   change(uri: string, text: string): void;
@@ -168,6 +171,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     configured,
     root,
     uri: (relative) => `${root}/${relative.split('/').map(encodeURIComponent).join('/')}`,
+    registrations: [],
     open(uri, text, languageId = 'typescript') {
       docs.set(uri, TextDocument.create(uri, languageId, 1, text));
       void client.sendNotification('textDocument/didOpen', { textDocument: { uri, languageId, version: 1, text } });
@@ -218,7 +222,9 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     h.progress.push(p);
   });
   client.onRequest(WorkDoneProgressCreateRequest.type, () => {});
-  client.onRequest(RegistrationRequest.type, () => {});
+  client.onRequest(RegistrationRequest.type, (p) => {
+    h.registrations.push(...p.registrations);
+  });
   client.onRequest(ConfigurationRequest.type, (p) => {
     setImmediate(markConfigured);
     return p.items.map(() => options.settings ?? null);

@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import {
   buildCrossFileContext,
+  boundedPieces,
   cachingTokenCounter,
   estimateTokenCount,
   loadTokenCounter,
@@ -14,6 +15,7 @@ import {
   type SymbolSpan,
 } from '../../server/context/cross-file/index.js';
 import { DECLARATIONS_LABEL, ENCLOSING_LABEL, fitLines, OPEN_FILES_LABEL, RECENT_EDITS_LABEL } from '../../server/context/cross-file/layout.js';
+import { MAX_PIECE_CHARS } from '../../server/context/cross-file/tokens.js';
 
 const count = await loadTokenCounter();
 
@@ -173,6 +175,25 @@ describe('token counts', () => {
     const long = 'x'.repeat(3_000);
     for (const t of ['a b c', 'a b c', 'def', 'a b c', 'ghi', 'def', long, long]) assert.equal(cached(t), count(t));
     assert.deepEqual(seen, ['a b c', 'def', 'ghi', 'def', long, long]);
+  });
+
+  it('a line longer than MAX_PIECE_CHARS is counted in pieces (the merge is quadratic in a run without breaks); other text whole', () => {
+    const calls: string[] = [];
+    const bounded = boundedPieces((t) => {
+      calls.push(t);
+      return count(t);
+    });
+    const code = numbered(50, 'const x = 1;');
+    assert.equal(bounded(code), count(code));
+    assert.deepEqual(calls, [code], 'no long line: one call with the whole text');
+    calls.length = 0;
+    const run = 'x'.repeat(300_000);
+    const text = `${code}${run}\n${code}`;
+    const n = bounded(text);
+    assert.ok(calls.every((c) => c.length <= Math.max(MAX_PIECE_CHARS + 1, code.length)), 'no piece longer than the cap, but for whole short lines');
+    assert.equal(calls.join(''), text, 'every character counted once');
+    assert.equal(n, calls.reduce((a, c) => a + count(c), 0));
+    assert.ok(n >= 2 * count(code), `${n}`);
   });
 
   it('fitLines keeps whole lines within the limit', () => {

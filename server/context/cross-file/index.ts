@@ -34,4 +34,4 @@ export {
   type OpenFile,
   type RecentEdit,
 } from './layout.js';
-export { cachingTokenCounter, estimateTokenCount, loadTokenCounter, type TokenCounter } from './tokens.js';
+export { boundedPieces, cachingTokenCounter, estimateTokenCount, loadTokenCounter, type TokenCounter } from './tokens.js';

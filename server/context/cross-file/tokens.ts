@@ -14,7 +14,35 @@ export async function loadTokenCounter(): Promise<TokenCounter> {
   const { countTokens } = await import('gpt-tokenizer/encoding/o200k_base');
   // Text that spells a special token (`<|endoftext|>` in a source file) is counted as the API counts user text: plain.
   const plain = { disallowedSpecial: new Set<string>() };
-  return (text) => (text === '' ? 0 : countTokens(text, plain));
+  return boundedPieces((text) => (text === '' ? 0 : countTokens(text, plain)));
+}
+
+/** Lines longer than this are counted in pieces of this length. */
+export const MAX_PIECE_CHARS = 256;
+
+/**
+ * `count` made safe for text without breaks: the byte-pair merge takes time quadratic in the length of a run
+ * without spaces or punctuation (a 300,000-character line took minutes). Lines longer than MAX_PIECE_CHARS are
+ * counted in pieces of that length, everything else as it is; a split keeps tokens from merging across it, so
+ * the count of such a text is the exact one or a little more (budgets still hold).
+ */
+export function boundedPieces(count: TokenCounter): TokenCounter {
+  return (text) => {
+    let n = 0;
+    let from = 0;
+    let lineStart = 0;
+    while (lineStart < text.length) {
+      const nl = text.indexOf('\n', lineStart);
+      const lineEnd = nl === -1 ? text.length : nl + 1;
+      if (lineEnd - lineStart > MAX_PIECE_CHARS) {
+        n += count(text.slice(from, lineStart));
+        for (let i = lineStart; i < lineEnd; i += MAX_PIECE_CHARS) n += count(text.slice(i, Math.min(lineEnd, i + MAX_PIECE_CHARS)));
+        from = lineEnd;
+      }
+      lineStart = lineEnd;
+    }
+    return from === 0 ? count(text) : n + count(text.slice(from));
+  };
 }
 
 /** Texts longer than this are counted each time (open files, edits); shorter ones (declarations) are cached. */
