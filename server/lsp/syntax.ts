@@ -1,5 +1,6 @@
 // The tree-sitter parsers of server/context/cross-file, loaded once per process on first use (about 250 ms and
-// 15 MiB), and shared by everything that reads syntax: an edit's import resolver, a review's enclosing functions.
+// 15 MiB), and shared by everything that reads syntax: cross-file context, an edit's import resolver, a review's
+// enclosing functions.
 import { loadParsers, type Parsers } from '../context/cross-file/index.js';
 import type { Logger } from './context.js';
 
