@@ -10,6 +10,7 @@ import { registerCompletion } from './lsp/completion.js';
 import { Settings } from './lsp/configuration.js';
 import type { Logger, ServerContext } from './lsp/context.js';
 import { registerInlineCompletion } from './lsp/inline-completion.js';
+import { Reviewer } from './lsp/reviewer.js';
 import { Warmth } from './lsp/warmth.js';
 import { Documents } from './lsp/documents.js';
 import { Agreement } from './lsp/agreement.js';
@@ -76,6 +77,7 @@ export function createServer(connection: Connection, options: ServerOptions): Se
   const send = (type: MessageType, message: string) =>
     connection.sendNotification(ShowMessageNotification.type, { type, message }).catch(() => undefined);
   let warmth!: Warmth; // made right below: it needs the context it belongs to
+  let reviewer!: Reviewer;
   let crossFile!: CrossFile; // likewise
   // Built on first use (listing code actions, an edit), never before: a folder may be large.
   const workspaceIndex = new WorkspaceIndex({
@@ -110,6 +112,9 @@ export function createServer(connection: Connection, options: ServerOptions): Se
     get warmth() {
       return warmth;
     },
+    get reviewer() {
+      return reviewer;
+    },
     workspaceIndex,
     editedRegions: new EditedRegions(),
     get crossFile() {
@@ -132,6 +137,7 @@ export function createServer(connection: Connection, options: ServerOptions): Se
     },
   };
   warmth = new Warmth(ctx);
+  reviewer = new Reviewer(ctx);
   crossFile = new CrossFile(ctx, (uri) => warmth.stale(uri));
   workspaceIndex.onDidChange((change) => crossFile.indexChanged(change));
   const shown = new Set<string>();
@@ -215,6 +221,7 @@ export function createServer(connection: Connection, options: ServerOptions): Se
 
   const settings = new Settings(ctx, (previous) => {
     rebuildSpark();
+    reviewer.configChanged(previous);
     // What the cross-file context shows depends on its budgets and on the exclusions.
     if (JSON.stringify([previous.context, previous.exclude, previous.workspace]) !== JSON.stringify([config.context, config.exclude, config.workspace])) crossFile.refreshAll();
   });
@@ -241,6 +248,7 @@ export function createServer(connection: Connection, options: ServerOptions): Se
 
   connection.onShutdown(() => {
     warmth.dispose();
+    reviewer.dispose();
     crossFile.dispose();
     workspaceIndex.dispose();
     ctx.latest.abortAll();
@@ -252,16 +260,22 @@ export function createServer(connection: Connection, options: ServerOptions): Se
   registerCodeActions(ctx);
   registerCommands(ctx);
   handleWatchedFiles(ctx);
-  documents.onDidOpen((doc) => warmth.now(doc.uri));
-  documents.onDidChange((doc, { before, changes }) => {
-    ctx.editedRegions.record(doc.uri, before, changes);
-    warmth.settle(doc.uri);
+  documents.onDidOpen((doc) => {
+    warmth.now(doc.uri);
+    reviewer.opened(doc);
   });
+  documents.onDidChange((doc, detail) => {
+    ctx.editedRegions.record(doc.uri, detail.before, detail.changes);
+    warmth.settle(doc.uri);
+    reviewer.changed(doc, detail);
+  });
+  documents.onDidSave((doc) => reviewer.saved(doc));
   documents.onDidClose((doc) => {
     ctx.typingAlong.forget(doc.uri);
     ctx.editedRegions.forget(doc.uri);
     ctx.agreement.forget(doc.uri);
     warmth.forget(doc.uri);
+    reviewer.closed(doc);
     crossFile.forget(doc.uri);
   });
   documents.listen(connection, log);
@@ -276,6 +290,7 @@ export function createServer(connection: Connection, options: ServerOptions): Se
     },
     dispose() {
       warmth.dispose();
+      reviewer.dispose();
       crossFile.dispose();
       workspaceIndex.dispose();
       ctx.latest.abortAll();

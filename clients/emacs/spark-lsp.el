@@ -22,7 +22,10 @@
 ;; instruction you type; with C-u it may change anything in the file, with C-u C-u any file of the
 ;; workspace folder (and create files).  M-x spark-lsp-tests writes tests for the function at point
 ;; into the test file the project's conventions name.  Files an edit changes that were not open are
-;; visited and left unsaved for you to review.
+;; visited and left unsaved for you to review.  M-x spark-lsp-review asks the review model for bugs
+;; in the buffer's unsaved changes (or the whole buffer, or the region).  Findings of reviews (also
+;; the background review after each Spark edit) are diagnostics (flymake or flycheck) with a
+;; "Spark: Fix" code action.
 ;;
 ;; The mode line shows the server's health from its `spark/status' notification (see
 ;; `spark-lsp-mode-line'): "Spark" when connected over WebSocket, "Spark[http]" on the HTTP/SSE
@@ -41,6 +44,9 @@
 ;;   `spark-lsp-edit' waits for the server's own edit timeout instead.
 ;; - eglot 1.9 asks before applying a server's edit unless `eglot-confirm-server-initiated-edits'
 ;;   is nil, and always asks when the edit touches a file no buffer visits.
+;; - jsonrpc 1.0.14 (eglot 1.9) reads a message that arrives together with the reply to a synchronous
+;;   request only when more output comes: a review published right after a command's reply (an instant
+;;   review) shows once the server sends anything else.
 ;; - eglot 1.9 cannot create, rename or delete files in an edit: a workspace edit that needs to fails
 ;;   with a message saying so (lsp-mode can).
 ;; - lsp-mode 8.0.0 counts LSP columns in characters, not UTF-16 units: on lines holding characters
@@ -125,7 +131,7 @@ Keys: :health (\"ok\", \"degraded\" or \"error\"), :message, :transport,
 ;; workspace/configuration from registered per-key paths, so it needs the list.
 (defconst spark-lsp--setting-keys
   '("model" "baseUrl" "apiKey" "transport" "poolSize" "lanesPerConnection" "reasoningEffort"
-    "completion" "edit" "context" "logLevel"))
+    "completion" "edit" "context" "review" "logLevel"))
 
 (defun spark-lsp--initialization-options ()
   "initializationOptions: the settings, so the first connections already use them."
@@ -407,12 +413,6 @@ unsaved.  Returns non-nil when the edit was applied."
            (t (user-error "Spark: spark-lsp does not manage this buffer (start it with M-x eglot or M-x lsp)")))
      nil)))
 
-(defun spark-lsp--get (object key)
-  "KEY (a keyword) of OBJECT, a plist or a hash table as the clients decode JSON."
-  (if (hash-table-p object)
-      (gethash (substring (symbol-name key) 1) object)
-    (plist-get object key)))
-
 (defun spark-lsp-tests ()
   "Write tests with Spark for the function at point, or for the file.
 Runs the server's \"Spark: Write tests for\" action: the tests go into the test
@@ -431,6 +431,41 @@ which is created when missing.  Returns non-nil when the edit was applied."
     (let ((applied (spark-lsp--execute target)))
       (message "Spark: %s" (if applied "tests written" "the edit was not applied"))
       applied)))
+
+(defun spark-lsp--command (command arguments timeout)
+  "Run the server's COMMAND with ARGUMENTS (a vector); wait up to TIMEOUT s.
+Sent to the spark-lsp serving this buffer, through eglot or lsp-mode."
+  (let* ((eglot-server (spark-lsp--eglot-server))
+         (lsp-workspace (and (not eglot-server) (spark-lsp--lsp-workspace)))
+         (params (list :command command :arguments arguments)))
+    (cond
+     (eglot-server
+      (when (fboundp 'eglot--signal-textDocument/didChange)
+        (eglot--signal-textDocument/didChange))
+      (jsonrpc-request eglot-server :workspace/executeCommand params :timeout timeout))
+     (lsp-workspace
+      (let ((lsp--cur-workspace lsp-workspace)
+            (lsp-response-timeout timeout))
+        (lsp-request "workspace/executeCommand" params)))
+     (t (user-error "Spark: spark-lsp does not manage this buffer (start it with M-x eglot or M-x lsp)")))))
+
+(defun spark-lsp-review (&optional beg end)
+  "Review this buffer with the review model; findings become diagnostics.
+The unsaved changes when there are any, else the whole buffer; interactively
+with an active region, or called with BEG and END, only those lines.  Returns
+the number of findings, or nil when reviews are off."
+  (interactive (and (use-region-p) (list (region-beginning) (region-end))))
+  (let* ((target (append (list :uri (spark-lsp--uri))
+                         (and beg end (list :range (list :start (spark-lsp--position (min beg end))
+                                                         :end (spark-lsp--position (max beg end)))))))
+         ;; A review gets 180 s on the server; wait a little longer.
+         (result (spark-lsp--command "spark.review" (vector target) 185))
+         (reviewed (spark-lsp--get result :reviewed))
+         (findings (spark-lsp--get result :findings)))
+    (if (and reviewed (not (eq reviewed :json-false)))
+        (progn (message "Spark review: %d finding(s)" findings) findings)
+      (message "Spark: reviews are off (spark.review.enabled)")
+      nil)))
 
 (defun spark-lsp-status ()
   "Show the status of the spark-lsp serving this buffer (command `spark.status').

@@ -4,6 +4,7 @@ import { z } from 'zod';
 
 export const DEFAULT_MODEL = 'gpt-5.3-codex-spark';
 export const DEFAULT_BASE_URL = 'https://api.openai.com/v1';
+export const DEFAULT_REVIEW_MODEL = 'gpt-5.3-codex';
 
 export const ConfigSchema = z.strictObject({
   /** Model id sent with every request. */
@@ -64,6 +65,20 @@ export const ConfigSchema = z.strictObject({
     .strictObject({
       /** Files larger than this (bytes) are never read, listed or edited. */
       maxFileBytes: z.int().min(1_024).max(67_108_864).default(1_048_576),
+    })
+    .prefault({}),
+  review: z
+    .strictObject({
+      /** Review Spark's edits (and spark.review) with a larger model; findings become diagnostics. */
+      enabled: z.boolean().default(true),
+      /** Model id of the reviewer: a second, larger model call per reviewed edit. */
+      model: z.string().min(1).default(DEFAULT_REVIEW_MODEL),
+      /** `reasoning.effort` of a review. */
+      reasoningEffort: z.enum(['minimal', 'low', 'medium', 'high']).default('medium'),
+      /** Start a review in the background after every applied Spark edit (spark.review works either way). */
+      afterEdit: z.boolean().default(true),
+      /** max_output_tokens of a review, reasoning included. */
+      maxOutputTokens: z.int().min(256).max(100_000).default(16_000),
     })
     .prefault({}),
   /** Write one line per request (outcome and latency breakdown) to the client's log, whatever logLevel is. */

@@ -34,6 +34,8 @@ export interface Negotiated {
   configurationChangeRegistration: boolean;
   /** The client reports workspace folders and their changes. */
   workspaceFolders: boolean;
+  /** Published diagnostics may carry relatedInformation. */
+  relatedInformation: boolean;
   /** The client registers workspace/didChangeWatchedFiles watchers dynamically. */
   watchedFilesRegistration: boolean;
 }
@@ -57,6 +59,7 @@ export function negotiate(client: ClientCapabilities): Negotiated {
     configuration: client.workspace?.configuration === true,
     configurationChangeRegistration: client.workspace?.didChangeConfiguration?.dynamicRegistration === true,
     workspaceFolders: client.workspace?.workspaceFolders === true,
+    relatedInformation: client.textDocument?.publishDiagnostics?.relatedInformation === true,
     watchedFilesRegistration: client.workspace?.didChangeWatchedFiles?.dynamicRegistration === true,
   };
 }
@@ -87,7 +90,7 @@ export function unsupportedBy(negotiated: Negotiated, needs: EditNeeds): string 
 
 export function serverCapabilities(): ServerCapabilities {
   return {
-    textDocumentSync: { openClose: true, change: TextDocumentSyncKind.Incremental },
+    textDocumentSync: { openClose: true, change: TextDocumentSyncKind.Incremental, save: { includeText: false } },
     completionProvider: { resolveProvider: false, triggerCharacters: ['.'] },
     inlineCompletionProvider: true,
     codeActionProvider: {

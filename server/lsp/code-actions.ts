@@ -24,6 +24,7 @@ import { computeEdit } from './edit-flow.js';
 import { EditTargetSchema, type DiagnosticInput, type EditTarget } from './edit-target.js';
 import { explicitly } from './outcome.js';
 import { check, CodeActionParamsShape, CodeActionShape } from './params.js';
+import { reviewFileAction, reviewFix } from './review-actions.js';
 import { mayUse } from './workspace.js';
 
 /** Marks `data` as ours; resolve ignores anything without it. `sig` proves this process issued it. */
@@ -90,6 +91,11 @@ export function listActions(ctx: ServerContext, params: CodeActionParams): CodeA
   const actions: CodeAction[] = [];
   if (wants(CodeActionKind.QuickFix)) {
     for (const d of params.context.diagnostics.slice(0, MAX_FIXES)) {
+      const review = reviewFix(ctx, doc, d);
+      if (review) {
+        actions.push(offer(review.title, CodeActionKind.QuickFix, review.target, [d]));
+        continue;
+      }
       const full = messageText(d);
       const message = full.split('\n', 1)[0] ?? full;
       actions.push(
@@ -125,6 +131,8 @@ export function listActions(ctx: ServerContext, params: CodeActionParams): CodeA
   if (wants(CodeActionKind.Source)) {
     const tests = testsAction(ctx, doc, params.range);
     if (tests) actions.push(offer(tests.title, CodeActionKind.Source, { uri, instruction: tests.instruction, scope: 'workspace' }));
+    const review = reviewFileAction(ctx, uri);
+    if (review) actions.push(review);
   }
   return actions;
 }
@@ -140,6 +148,7 @@ export async function resolveAction(ctx: ServerContext, action: CodeAction, toke
     }
     const computed = await computeEdit(ctx, target, token);
     await computed.verify();
+    ctx.reviewer.expect(target.instruction, computed.changes);
     return { ...action, edit: computed.edit };
   });
 }

@@ -8,11 +8,11 @@ import { z } from 'zod';
 import { SparkError, SparkErrorCode } from '../spark/errors.js';
 import type { ServerContext } from './context.js';
 import { computeEdit } from './edit-flow.js';
-import { EditTargetSchema, type EditTarget } from './edit-target.js';
+import { EditTargetSchema, RangeSchema, type EditTarget } from './edit-target.js';
 import { explicitly } from './outcome.js';
 import { check, ExecuteCommandShape } from './params.js';
 
-export const Command = { Edit: 'spark.edit', Status: 'spark.status' } as const;
+export const Command = { Edit: 'spark.edit', Review: 'spark.review', Status: 'spark.status' } as const;
 export const COMMANDS: readonly string[] = Object.values(Command);
 
 export interface EditResult {
@@ -24,6 +24,7 @@ type Handler = (ctx: ServerContext, args: unknown[], token: CancellationToken) =
 /** A Map, not an object: a command id such as `__proto__` or `toString` must not find an inherited member. */
 const handlers = new Map<string, Handler>([
   [Command.Edit, (ctx, args, token) => explicitly(ctx, 'edit', () => runEdit(ctx, parseArgs(Command.Edit, EditArgsSchema, args)[0], token))],
+  [Command.Review, (ctx, args, token) => explicitly(ctx, 'review', () => ctx.reviewer.onDemand(parseArgs(Command.Review, ReviewArgsSchema, args)[0], token))],
   [
     Command.Status,
     (ctx, args) =>
@@ -35,6 +36,7 @@ const handlers = new Map<string, Handler>([
 ]);
 
 const EditArgsSchema = z.tuple([EditTargetSchema]);
+const ReviewArgsSchema = z.tuple([z.strictObject({ uri: z.string().min(1), range: RangeSchema.optional() })]);
 
 export function registerCommands(ctx: ServerContext): void {
   ctx.connection.onExecuteCommand((params, token) => {
@@ -70,6 +72,7 @@ export async function runEdit(ctx: ServerContext, target: EditTarget, token: Can
     .applyEdit({ label, edit: computed.edit })
     .catch((e: unknown) => ({ applied: false, failureReason: e instanceof Error ? e.message : String(e) }));
   if (result.applied) ctx.workspaceIndex.applyChanges(computed.fileEvents);
+  if (result.applied) ctx.reviewer.afterEdit(target.instruction, computed.changes);
   if (!result.applied) {
     const partly = ctx.negotiated.failureHandling !== 'transactional' && ctx.negotiated.failureHandling !== 'undo' && (result.failedChange ?? 0) > 0
       ? ` (it may have applied the first ${result.failedChange} of the ${computed.edit.documentChanges?.length ?? 0} changes)`

@@ -8,6 +8,7 @@ import type { SparkClient } from '../spark/api.js';
 import type { SparkError } from '../spark/errors.js';
 import type { Negotiated } from './capabilities.js';
 import type { Documents } from './documents.js';
+import type { Reviewer } from './reviewer.js';
 import type { WorkspaceIndex } from '../workspace/workspace-index.js';
 import type { EditedRegions } from '../context/edited-regions.js';
 import type { CrossFile } from './cross-file.js';
@@ -31,6 +32,8 @@ export interface ServerContext {
   readonly typingAlong: TypingAlong;
   /** Keeps each open document's context warm on the model side. */
   readonly warmth: Warmth;
+  /** Reviews applied edits with the larger model and publishes the findings. */
+  readonly reviewer: Reviewer;
   /** The files of the workspace folders (listing, test-file conventions). */
   readonly workspaceIndex: WorkspaceIndex;
   /** The regions of open documents the user changed last (recent edits in other files). */

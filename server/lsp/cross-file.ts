@@ -18,7 +18,6 @@ import {
   enclosingSymbols,
   estimateTokenCount,
   extractDeclarations,
-  loadParsers,
   loadTokenCounter,
   rankOpenFiles,
   type DeclarationBlock,
@@ -36,6 +35,7 @@ import { diskFolders, folderHolding, fsPathOf, relativePosix, workspacePolicy, t
 import type { IndexChange, IndexSnapshot } from '../workspace/workspace-index.js';
 import type { ServerContext } from './context.js';
 import { FileTexts } from './file-texts.js';
+import { syntaxParsers } from './syntax.js';
 import { mayUse } from './workspace.js';
 
 /** Without file events, a text read from disk is read again when older than this (ms), as the index ages. */
@@ -234,7 +234,9 @@ export class CrossFile {
 
   /** Loads the parsers and the tokenizer once; undefined (and logged) when they cannot be loaded. */
   private loadEngine(): Promise<Engine | undefined> {
-    this.engine ??= Promise.all([loadParsers(), loadTokenCounter()]).then(
+    // The parsers are the process's one set (shared with edits and reviews).
+    const parsers = () => syntaxParsers(this.ctx.log).then((p) => p ?? Promise.reject(new Error('the syntax parsers did not load')));
+    this.engine ??= Promise.all([parsers(), loadTokenCounter()]).then(
       ([parsers, counter]) => (this.loaded = { parsers, count: cachingTokenCounter(counter) }),
       (e: unknown) => {
         this.ctx.log.error(`cross-file context is off: its parsers or tokenizer did not load (${e instanceof Error ? e.message : String(e)})`);

@@ -1,4 +1,5 @@
-// The open documents, kept in sync from textDocument/didOpen, didChange and didClose (incremental sync).
+// The open documents, kept in sync from textDocument/didOpen, didChange and didClose (incremental sync);
+// didSave is passed on to whoever needs to know what was saved.
 // Each notification is checked against its schema first: a malformed one (a non-string uri or text, a change
 // with a bad range) is dropped with a log line instead of being stored to throw later inside a feature.
 import type { Connection } from 'vscode-languageserver';
@@ -20,6 +21,7 @@ const Change = z.object({
   ),
 });
 const Close = z.object({ textDocument: Identifier });
+const Save = z.object({ textDocument: Identifier });
 
 type Listener = (document: TextDocument) => void;
 
@@ -39,6 +41,7 @@ export class Documents {
   private readonly opened: Listener[] = [];
   private readonly changed: ChangeListener[] = [];
   private readonly closed: Listener[] = [];
+  private readonly saved: Listener[] = [];
 
   get(uri: string): TextDocument | undefined {
     return this.open.get(uri);
@@ -55,6 +58,11 @@ export class Documents {
   /** After a didChange (not on open). */
   onDidChange(listener: ChangeListener): void {
     this.changed.push(listener);
+  }
+
+  /** After a didSave of an open document. */
+  onDidSave(listener: Listener): void {
+    this.saved.push(listener);
   }
 
   onDidClose(listener: Listener): void {
@@ -85,6 +93,12 @@ export class Documents {
       const before = document.getText();
       TextDocument.update(document, params.contentChanges, params.textDocument.version);
       for (const listener of this.changed) listener(document, { before, changes: params.contentChanges });
+    });
+    connection.onDidSaveTextDocument((raw) => {
+      const params = valid('textDocument/didSave', Save, raw);
+      const document = params && this.open.get(params.textDocument.uri);
+      if (!document) return;
+      for (const listener of this.saved) listener(document);
     });
     connection.onDidCloseTextDocument((raw) => {
       const params = valid('textDocument/didClose', Close, raw);

@@ -2,27 +2,13 @@
 // with tsconfig `baseUrl`/`paths`, Python, Go) for the languages it understands, its parsers loaded on the
 // first edit that needs them; else, or when they cannot load, a lexical scan of relative imports.
 import { posix } from 'node:path';
-import { languageOfPath, loadParsers, resolveImports, workspaceViewOf, type Parsers } from '../context/cross-file/index.js';
+import { languageOfPath, resolveImports, workspaceViewOf } from '../context/cross-file/index.js';
 import { importCandidates } from '../context/relative-imports.js';
 import type { ServerContext } from './context.js';
+import { syntaxParsers } from './syntax.js';
 
 /** Configuration files the resolver reads when they lie in the target's directory or above it. */
 const CONFIG_FILES = ['tsconfig.json', 'jsconfig.json', 'go.mod'];
-
-/** One parser set per server, loaded on first use; undefined when loading failed (the lexical scan serves). */
-const parsersOf = new WeakMap<ServerContext, Promise<Parsers | undefined>>();
-
-function parsers(ctx: ServerContext): Promise<Parsers | undefined> {
-  let loading = parsersOf.get(ctx);
-  if (!loading) {
-    loading = loadParsers().catch((e: unknown) => {
-      ctx.log.warn(`edit context: the import resolver's parsers did not load (${e instanceof Error ? e.message : String(e)}); relative imports are found by a lexical scan`);
-      return undefined;
-    });
-    parsersOf.set(ctx, loading);
-  }
-  return loading;
-}
 
 /**
  * The workspace files `target` imports, in order of import, relative to its folder. `files` is the folder's
@@ -36,7 +22,7 @@ export async function importedFiles(
 ): Promise<string[]> {
   const listed = new Set(files);
   const language = languageOfPath(target.path);
-  const loaded = language === undefined ? undefined : await parsers(ctx);
+  const loaded = language === undefined ? undefined : await syntaxParsers(ctx.log);
   if (language !== undefined && loaded?.languages.includes(language)) {
     const texts = new Map<string, string>([[target.path, target.text]]);
     for (let dir = posix.dirname(target.path); ; dir = posix.dirname(dir)) {

@@ -19,6 +19,8 @@ export interface ComputedEdit {
   verify(): Promise<void>;
   /** What the edit does to files once applied, as file events (1 created, 2 changed, 3 deleted), for the workspace index. */
   fileEvents: { uri: string; type: 1 | 2 | 3 }[];
+  /** The file changes themselves, with each file's text before and after (what a review of the edit reads). */
+  changes: FileChange[];
 }
 
 /** The changes an answer makes, and every file they touch as it was when the model saw it (or the patch was applied). */
@@ -48,7 +50,7 @@ export function finish(ctx: ServerContext, material: EditMaterial, answer: Answe
     if (c.kind === 'move') return [{ uri: c.uri, type: 3 }, { uri: c.newUri, type: 1 }];
     return [{ uri: c.uri, type: 2 }];
   });
-  return { edit, count, verify: () => verify(ctx, material, answer), fileEvents };
+  return { edit, count, verify: () => verify(ctx, material, answer), fileEvents, changes: answer.changes };
 }
 
 /** Re-checks every file the edit touches against what the model saw. */

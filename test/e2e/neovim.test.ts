@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, test } from 'node:test';
 import type { SimReply, SimRequest } from '../../server/sim/api.js';
-import { editor, ROOT, runEditor, workspace, type Workspace } from './support.js';
+import { editor, isReviewRequest, ROOT, runEditor, workspace, type Workspace } from './support.js';
 
 const SAMPLE = ['const greeting = hel', 'function names(items) {', '  ', '}', '// spark: use const', 'let total = 0', ''].join('\n');
 const TYPED = 'let answer = 42;';
@@ -53,7 +53,7 @@ test('Neovim 0.12: completion, inline completion, resolve, Spark edit, and typin
     await runNeovim('nvim012', 'nvim012.lua'),
     ['const greeting = helloWorld;', 'function names(items) {', '  return items.map((i) => i.name);', '}', 'const total = 0;', TYPED, ''].join('\n'),
   );
-  const bodies = ws!.sim.stats.creates.map((c) => c.body);
+  const bodies = ws!.sim.stats.creates.map((c) => c.body).filter((b) => !isReviewRequest(b));
   assert.ok(bodies.every((b) => b.model === 'gpt-5.3-codex-spark' && b.store === false));
   assert.ok(bodies.some((b) => JSON.stringify(b).includes('add the missing semicolon')), 'the instruction reached the model');
 
@@ -115,7 +115,7 @@ test('Neovim 0.12: :SparkTests creates the test file the conventions name, and t
   assert.equal(readFileSync(ws.path('src/total.test.ts'), 'utf8'), NEW_TESTS);
   assert.equal(readFileSync(ws.path('src/math.ts'), 'utf8'), MATH.replace('b: number)', 'b = 0)'));
   assert.equal(readFileSync(ws.path('src/total.ts'), 'utf8'), TOTAL);
-  const inputs = ws.sim.stats.creates.filter((c) => c.body.generate !== false).map((c) => JSON.stringify(c.body.input));
+  const inputs = ws.sim.stats.creates.filter((c) => c.body.generate !== false && !isReviewRequest(c.body)).map((c) => JSON.stringify(c.body.input));
   assert.equal(inputs.length, 2, inputs.join('\n'));
   assert.match(inputs[0]!, /Put them in src\/total.test.ts/, 'the instruction names the test file the conventions suggest');
   assert.match(inputs[1]!, /You may change: any file of the workspace/);

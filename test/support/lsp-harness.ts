@@ -85,6 +85,8 @@ export interface HarnessOptions {
   env?: (sim: SparkSim) => NodeJS.ProcessEnv;
   /** Runs before the server initializes (and so before the pool connects), e.g. to arm upgrade faults. */
   beforeInitialize?: (sim: SparkSim) => void;
+  /** Leave background reviews on (the product default). Off by default here, so a test's traffic is what it scripts. */
+  reviews?: boolean;
   /** Server options besides the environment (e.g. authRetry, logFile). */
   server?: Omit<ServerOptions, 'env'>;
   /** Overrides the client's answer to workspace/applyEdit. */
@@ -242,11 +244,20 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     processId: null,
     rootUri: root,
     capabilities: options.capabilities ?? FULL_CAPABILITIES,
-    initializationOptions: options.initializationOptions,
+    initializationOptions: options.reviews ? options.initializationOptions : withoutReviews(options.initializationOptions),
     workspaceFolders: [{ uri: root, name: 'work' }],
   });
   await client.sendNotification('initialized', {});
   return h;
+}
+
+/** initializationOptions (the section, or `{ spark: section }`) with spark.review.enabled false underneath. */
+function withoutReviews(options: unknown): unknown {
+  const off = { review: { enabled: false } };
+  if (options === null || typeof options !== 'object' || Array.isArray(options)) return off;
+  const o = options as Record<string, unknown>;
+  if (o['spark'] !== null && typeof o['spark'] === 'object') return { ...o, spark: { ...off, ...(o['spark'] as object) } };
+  return { ...off, ...o };
 }
 
 /**

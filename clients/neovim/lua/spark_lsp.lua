@@ -1,5 +1,5 @@
 -- spark-lsp for Neovim. Tested with Neovim 0.12.4 (completion, inline completion, code actions,
--- :SparkEdit, :SparkEditFile, :SparkTests) and Neovim 0.7.2 (completion via omnifunc, code actions, :SparkEdit).
+-- :SparkEdit, :SparkEditFile, :SparkTests, :SparkReview) and Neovim 0.7.2 (completion via omnifunc, code actions, :SparkEdit).
 --
 -- Load it:
 --   vim.opt.runtimepath:append('/path/to/spark-lsp/clients/neovim')
@@ -13,8 +13,12 @@
 --   :SparkEditWorkspace [instruction]  any file of the workspace folder, new files included
 --   :SparkTests                        writes tests for the function under the cursor (or the file) into
 --                                      the test file the project's conventions name, creating it if needed
+--   :[range]SparkReview                asks the review model for bugs in the buffer's unsaved changes (or
+--                                      the whole buffer, or the given lines)
 -- The server applies the edit through workspace/applyEdit; files it creates or changes that were not
 -- open are loaded into buffers (:ls shows them) and left unsaved for you to review and :write.
+-- Findings of reviews (also the background review after each Spark edit) are diagnostics from
+-- spark-review, each with a "Spark: Fix" code action.
 --
 -- Status line: the server's spark/status notification is kept; M.statusline() returns a short string
 -- ('Spark' when connected, 'Spark[http]' on the HTTP/SSE fallback, 'Spark[!key refused]' and the like
@@ -182,6 +186,23 @@ function M.tests()
   end, bufnr)
 end
 
+--- Runs spark.review on the current buffer; with `line1`..`line2` (1-based, inclusive), on those lines only.
+function M.review(line1, line2)
+  local client, bufnr = attached()
+  if not client then return end
+  local target = { uri = vim.uri_from_bufnr(bufnr) }
+  if line1 and line2 then
+    target.range = { start = { line = line1 - 1, character = 0 }, ['end'] = { line = line2 - 1, character = 0 } }
+  end
+  request(client, 'workspace/executeCommand', { command = 'spark.review', arguments = { target } }, function(err, result)
+    if err then
+      vim.notify('Spark review failed: ' .. (err.message or vim.inspect(err)), vim.log.levels.ERROR)
+    elseif result and result.reviewed then
+      vim.notify(('Spark review: %d finding(s)'):format(result.findings or 0), vim.log.levels.INFO)
+    end
+  end, bufnr)
+end
+
 local function on_attach(client, bufnr)
   if vim.lsp.completion and vim.lsp.completion.enable then
     vim.lsp.completion.enable(true, client.id, bufnr, { autotrigger = config.autotrigger })
@@ -207,6 +228,9 @@ function M.setup(opts)
   vim.api.nvim_create_user_command('SparkTests', function()
     M.tests()
   end, { nargs = 0, desc = 'Write tests for the function under the cursor with Spark' })
+  vim.api.nvim_create_user_command('SparkReview', function(args)
+    if args.range > 0 then M.review(args.line1, args.line2) else M.review() end
+  end, { range = true, desc = 'Review the buffer (its unsaved changes, or the given lines) with the review model' })
   vim.api.nvim_create_user_command('SparkStatus', function()
     local client = client_for(vim.api.nvim_get_current_buf())
     if not client then
