@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import type { SimReply, SimRequest } from '../../server/sim/api.js';
 import { CLIENTS, editor, runEditor, runEmacsScript, workspace } from './support.js';
+import { MATH, TOTAL, TESTS } from '../support/total-project.js';
 
 
 const APP = [
@@ -60,22 +61,6 @@ test('eglot: completion, code action via spark.edit + applyEdit, spark-lsp-edit'
   }
 });
 
-const TOTAL = [
-  "import { add } from './math';",
-  '',
-  'export function total(xs: number[]): number {',
-  '  let sum = 0;',
-  '  for (const x of xs) sum = add(sum, x);',
-  '  return sum;',
-  '}',
-  '',
-  'export function mean(xs: number[]): number {',
-  '  return total(xs) / xs.length;',
-  '}',
-  '',
-].join('\n');
-const MATH = 'export function add(a: number, b: number): number {\n  return a + b;\n}\n';
-const TESTS = "import { total } from '../src/total';\n\ntest('total', () => expect(total([1, 2])).toBe(3));\n";
 const MEAN_TEST = "test('mean of nothing', () => expect(mean([])).toBe(0));";
 
 test('eglot: a workspace edit changes a file that is not open, and spark-lsp-tests extends the test file', async () => {

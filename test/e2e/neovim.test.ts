@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { afterEach, test } from 'node:test';
 import type { SimReply, SimRequest } from '../../server/sim/api.js';
 import { editor, isReviewRequest, ROOT, runEditor, workspace, type Workspace } from './support.js';
+import { MATH, TOTAL } from '../support/total-project.js';
 
 const SAMPLE = ['const greeting = hel', 'function names(items) {', '  ', '}', '// spark: use const', 'let total = 0', ''].join('\n');
 const TYPED = 'let answer = 42;';
@@ -74,21 +75,6 @@ test('Neovim 0.7: completion, code action through resolve, :SparkEdit', { timeou
   assert.ok(ws!.sim.stats.creates.some((c) => JSON.stringify(c.body).includes('add the missing semicolon')));
 });
 
-const TOTAL = [
-  "import { add } from './math';",
-  '',
-  'export function total(xs: number[]): number {',
-  '  let sum = 0;',
-  '  for (const x of xs) sum = add(sum, x);',
-  '  return sum;',
-  '}',
-  '',
-  'export function mean(xs: number[]): number {',
-  '  return total(xs) / xs.length;',
-  '}',
-  '',
-].join('\n');
-const MATH = 'export function add(a: number, b: number): number {\n  return a + b;\n}\n';
 const NEW_TESTS = "import { mean } from './total';\n\ntest('mean of nothing', () => expect(mean([])).toBe(0));\n";
 
 /** Answers as a model would: a new test file for the tests action, a change of math.ts for the workspace edit. */

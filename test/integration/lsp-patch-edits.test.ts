@@ -18,25 +18,10 @@ import {
 } from 'vscode-languageserver-protocol/node';
 import type { RecordedCreate, SimOptions, SimReply, SimRequest } from '../../server/sim/api.js';
 import { EGLOT_CAPABILITIES, FULL_CAPABILITIES, PLAIN_CAPABILITIES, startHarness, type Harness, type HarnessOptions } from '../support/lsp-harness.js';
+import { MATH, TOTAL, TESTS } from '../support/total-project.js';
 
 const MODEL = 'gpt-5.3-codex-spark';
 
-const TOTAL = [
-  "import { add } from './math';",
-  '',
-  'export function total(xs: number[]): number {',
-  '  let sum = 0;',
-  '  for (const x of xs) sum = add(sum, x);',
-  '  return sum;',
-  '}',
-  '',
-  'export function mean(xs: number[]): number {',
-  '  return total(xs) / xs.length;',
-  '}',
-  '',
-].join('\n');
-const MATH = 'export function add(a: number, b: number): number {\n  return a + b;\n}\n';
-const TESTS = "import { total } from '../src/total';\n\ntest('total', () => expect(total([1, 2])).toBe(3));\n";
 const SECRET = 'OPENAI_API_KEY=sk-live-never-send-this';
 
 let h: Harness | undefined;
