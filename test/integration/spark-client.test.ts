@@ -3,7 +3,7 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { setupSpark } from '../support/spark-setup.js';
+import { rejectsWith, setupSpark } from '../support/spark-setup.js';
 import { Priority, type GenerateRequest } from '../../server/spark/api.js';
 import { SparkErrorCode, isSparkError } from '../../server/spark/errors.js';
 
@@ -20,17 +20,6 @@ async function until(cond: () => boolean, what: string, timeoutMs = 5_000): Prom
     if (Date.now() - start > timeoutMs) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 5));
   }
-}
-
-async function rejectsWith(p: Promise<unknown>, code: string): Promise<Error> {
-  try {
-    await p;
-  } catch (e) {
-    assert.ok(isSparkError(e), `expected a SparkError, got ${String(e)}`);
-    assert.equal(e.code, code, e.message);
-    return e;
-  }
-  assert.fail(`expected rejection with ${code}`);
 }
 
 const inputOf = (body: Record<string, unknown>): string => {

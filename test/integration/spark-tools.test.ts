@@ -5,9 +5,9 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { setupSpark } from '../support/spark-setup.js';
+import { rejectsWith, setupSpark } from '../support/spark-setup.js';
 import { Priority, type CustomTool, type GenerateRequest, type GenerateResult } from '../../server/spark/api.js';
-import { SparkErrorCode, isSparkError } from '../../server/spark/errors.js';
+import { SparkErrorCode } from '../../server/spark/errors.js';
 
 const PATCH = '*** Begin Patch\n*** Update File: src/a.ts\n@@\n-const a = 1;\n+const a = 2;\n*** End Patch\n';
 const TOOL: CustomTool = {
@@ -20,17 +20,6 @@ const REVIEW_MODEL = 'gpt-5.3-codex';
 
 function req(input: string, extra: Partial<GenerateRequest> = {}): GenerateRequest {
   return { instructions: 'Edit the code.', input, maxOutputTokens: 512, priority: Priority.Edit, deadline: Date.now() + 5_000, ...extra };
-}
-
-async function rejectsWith(p: Promise<unknown>, code: string): Promise<Error> {
-  try {
-    await p;
-  } catch (e) {
-    assert.ok(isSparkError(e), `expected a SparkError, got ${String(e)}`);
-    assert.equal(e.code, code, e.message);
-    return e;
-  }
-  assert.fail(`expected rejection with ${code}`);
 }
 
 type Item = Record<string, unknown>;

@@ -1,7 +1,9 @@
 // A SparkClient against spark-sim on port 0 with small, test-friendly options; both are torn down after the test.
+import assert from 'node:assert/strict';
 import { startSim, type SimOptions, type SparkSim } from '../../server/sim/index.js';
 import { createSparkClient } from '../../server/spark/client.js';
 import type { SparkClient, SparkClientOptions, SparkStatus } from '../../server/spark/api.js';
+import { isSparkError } from '../../server/spark/errors.js';
 
 export interface SparkSetup {
   sim: SparkSim;
@@ -39,4 +41,16 @@ export async function setupSpark(
     await sim.close();
   });
   return { sim, client, statuses, logs };
+}
+
+/** Asserts that `p` rejects with a SparkError of `code`, and returns it. */
+export async function rejectsWith(p: Promise<unknown>, code: string): Promise<Error> {
+  try {
+    await p;
+  } catch (e) {
+    assert.ok(isSparkError(e), `expected a SparkError, got ${String(e)}`);
+    assert.equal(e.code, code, e.message);
+    return e;
+  }
+  assert.fail(`expected rejection with ${code}`);
 }
