@@ -1,6 +1,7 @@
 // `npm run demo`: starts spark-sim, spawns the built spark-lsp over stdio, and drives it like an editor on a
-// sample file: completion, inline completion, a quickfix through codeAction/resolve, and spark.edit.
-// Prints each document change and how long the LSP request took. The answers are scripted simulator replies.
+// sample file: completion, inline completion, a quickfix through codeAction/resolve, spark.edit answered with a
+// patch, and the background review of that edit arriving as a diagnostic. Prints each document change and how
+// long the LSP request took. The answers are scripted simulator replies.
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import {
@@ -14,12 +15,14 @@ import {
   ExecuteCommandRequest,
   InitializeRequest,
   InlineCompletionRequest,
+  PublishDiagnosticsNotification,
   ShowMessageNotification,
   StreamMessageReader,
   StreamMessageWriter,
   WorkDoneProgressCreateRequest,
   type CodeAction,
   type CompletionList,
+  type Diagnostic,
   type InlineCompletionList,
   type TextDocumentEdit,
   type TextEdit,
@@ -71,6 +74,13 @@ async function main(): Promise<void> {
   conn.onNotification(ShowMessageNotification.type, (m) => {
     out(`  [server message] ${m.message}`);
   });
+  // Reviews by the larger model come back as diagnostics whose source is spark-review.
+  let reviewed: (diagnostics: Diagnostic[]) => void = () => undefined;
+  const review = new Promise<Diagnostic[]>((resolve) => (reviewed = resolve));
+  conn.onNotification(PublishDiagnosticsNotification.type, (p) => {
+    const found = p.diagnostics.filter((d) => d.source === 'spark-review');
+    if (found.length > 0) reviewed(found);
+  });
   conn.onRequest(ConfigurationRequest.type, (p) => p.items.map(() => null));
   conn.onRequest(WorkDoneProgressCreateRequest.type, () => {});
   conn.onRequest(ApplyWorkspaceEditRequest.type, ({ edit }) => {
@@ -98,6 +108,24 @@ async function main(): Promise<void> {
   await conn.sendNotification('initialized', {});
   await conn.sendNotification('textDocument/didOpen', { textDocument: { uri: URI, languageId: 'typescript', version: 1, text: SAMPLE } });
   await sim.waitForUpgrades(1);
+  // The document's warm-up (its context, sent once with generate:false) goes out when it opens; an editor's
+  // first completion usually comes a moment later, so the demo waits for it as a user would.
+  await sim.waitForCreates(1);
+
+  // The review model finds nothing in the quickfix, and one thing in the patch edit below.
+  sim.setReviewer((request) =>
+    request.inputText.includes('add the missing semicolon')
+      ? [
+          {
+            title: '[P2] totalValue counts items with a negative quantity',
+            body: 'A returned or corrected line item (quantity < 0) lowers the total; skip it or reject it.',
+            confidence_score: 0.7,
+            priority: 2,
+            code_location: { absolute_file_path: '/demo/inventory.ts', line_range: { start: 6, end: 6 } },
+          },
+        ]
+      : [],
+  );
 
   const at = (needle: string, delta = needle.length) => doc.positionAt(doc.getText().indexOf(needle) + delta);
   const timed = async <T>(title: string, run: () => Promise<T>): Promise<T> => {
@@ -147,15 +175,19 @@ async function main(): Promise<void> {
     }),
   );
   out(`     result: ${JSON.stringify(result)}`);
+  const findings = await timed('5. background review of that edit by gpt-5.3-codex (publishDiagnostics)', () =>
+    Promise.race([review, new Promise<Diagnostic[]>((_, reject) => setTimeout(() => reject(new Error('no review finding within 10 s')), 10_000).unref())]),
+  );
+  for (const d of findings) out(`     line ${d.range.start.line + 1}: ${d.message}`);
 
   out('');
   const warmUps = sim.stats.creates.filter((c) => c.body.generate === false);
   const requests = sim.stats.creates.filter((c) => c.body.generate !== false);
   const chained = requests.filter((c) => c.body.previous_response_id !== undefined);
   // Edits declare the apply_patch tool; completions declare none.
-  const completions = requests.filter((c) => c.body.tools === undefined);
+  const completions = requests.filter((c) => c.body.tools === undefined && c.body.model !== 'gpt-5.3-codex');
   const unchained = completions.length - chained.length;
-  out(`Connections: ${sim.stats.upgradesAccepted} WebSocket upgrade(s), opened at initialize, carried ${requests.length} model requests`);
+  out(`Connections: ${sim.stats.upgradesAccepted} WebSocket upgrade(s), opened at initialize, carried ${requests.length} model requests (reviews included)`);
   out(`and ${warmUps.length} warm-up(s) of the document (${warmUps.map((c) => c.bytes).join(', ')} bytes). ${chained.length} completion(s) chained from`);
   out(`the warm context and sent only the lines around the cursor (${chained.map((c) => c.bytes).join(', ') || 'none'} bytes); ${unchained} sent before`);
   out('the warm-up was ready carried the full prompt. On a file this small both are about the same size; test/bench measures a large one.');
