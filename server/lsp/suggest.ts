@@ -6,6 +6,7 @@ import { TextDocument } from 'vscode-languageserver-textdocument';
 import { buildCompletionDelta, buildCompletionPrompt } from '../context/prompt.js';
 import { parseCompletion } from '../context/parse.js';
 import { Priority } from '../spark/api.js';
+import { Cancellation } from '../scheduling/cancellation.js';
 import { SparkError, SparkErrorCode } from '../spark/errors.js';
 import type { RequestTimings } from '../spark/timings.js';
 import type { ServerContext } from './context.js';
@@ -115,20 +116,20 @@ function wantsOneLine(after: string): boolean {
   return rest.trim() !== '';
 }
 
-type Generate = (signal: AbortSignal, onText: (textSoFar: string) => void) => Promise<{ text: string }>;
+type Generate = (signal: Cancellation, onText: (textSoFar: string) => void) => Promise<{ text: string }>;
 
 /**
  * The model's text, or with `oneLine` its first line as soon as that line is complete: the request is
  * then released (its upstream response drains on its lane and is discarded) and the answer goes out at once.
  */
-async function firstAnswer(ctx: ServerContext, signal: AbortSignal, oneLine: boolean, generate: Generate): Promise<string> {
+async function firstAnswer(ctx: ServerContext, signal: Cancellation, oneLine: boolean, generate: Generate): Promise<string> {
   if (!oneLine) return (await generate(signal, () => undefined)).text;
-  const early = new AbortController();
+  const early = new Cancellation();
   const release = () => early.abort(signal.reason);
   signal.addEventListener('abort', release, { once: true });
   let line: string | undefined;
   try {
-    const result = await generate(early.signal, (textSoFar) => {
+    const result = await generate(early, (textSoFar) => {
       const end = textSoFar.indexOf('\n');
       if (line === undefined && end >= 0 && textSoFar.slice(0, end).trim() !== '') {
         line = textSoFar.slice(0, end);

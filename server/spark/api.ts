@@ -54,6 +54,13 @@ export interface Continuation {
   previousInput: string;
 }
 
+/** What the client reads of a request's AbortSignal: an AbortSignal is one, and so is a lighter source. */
+export interface AbortSignalLike {
+  readonly aborted: boolean;
+  addEventListener(type: 'abort', listener: () => void, options?: { once?: boolean }): void;
+  removeEventListener(type: 'abort', listener: () => void): void;
+}
+
 export interface GenerateRequest {
   /** System-level instructions (sent as `instructions` every time; never chained). */
   instructions: string;
@@ -71,7 +78,7 @@ export interface GenerateRequest {
    */
   affinity?: string;
   /** Aborting answers at once with SPARK_ERR_CANCELLED; the upstream response is left to finish and discarded. */
-  signal?: AbortSignal;
+  signal?: AbortSignalLike;
   /**
    * Called with the full text generated so far, after each delta: the message text, or while a custom
    * tool call streams, its input so far. Must not throw.
