@@ -3,7 +3,7 @@
 // one for the document, answers as soon as a wanted single line is complete, and never answers stale.
 import type { CancellationToken, Position } from 'vscode-languageserver';
 import { TextDocument } from 'vscode-languageserver-textdocument';
-import { buildCompletionDelta, buildCompletionPrompt } from '../context/prompt.js';
+import { buildCompletionDelta, buildCompletionPrompt, COMPLETION_INSTRUCTIONS } from '../context/prompt.js';
 import { parseCompletion } from '../context/parse.js';
 import { Priority } from '../spark/api.js';
 import { Cancellation } from '../scheduling/cancellation.js';
@@ -59,18 +59,22 @@ async function suggestTimed(
     if (known !== undefined) return { snapshot, position: at, text: known };
 
     const { completion, context } = ctx.config;
-    const prompt = buildCompletionPrompt({
-      path: promptPath(uri),
-      languageId: snapshot.languageId,
-      text,
-      offset,
-      diagnostics: [],
-      budgetTokens: context.budgetTokens,
-    });
     // Most stable first: the cross-file context (also in the warm-up), then what changes between requests.
     const volatile = ctx.crossFile.volatile(uri, offset, context.recentEditsTokens);
-    const stable = ctx.crossFile.stable(uri).text;
-    const fullInput = joinParts(stable, volatile, prompt.input);
+    // The whole prompt is built only for an attempt that does not chain from the warm context.
+    const fullInput = (): string =>
+      joinParts(
+        ctx.crossFile.stable(uri).text,
+        volatile,
+        buildCompletionPrompt({
+          path: promptPath(uri),
+          languageId: snapshot.languageId,
+          text,
+          offset,
+          diagnostics: [],
+          budgetTokens: context.budgetTokens,
+        }).input,
+      );
     const chained = ctx.warmth.has(uri)
       ? joinParts(volatile, buildCompletionDelta({ languageId: snapshot.languageId, text, offset, budgetTokens: context.deltaTokens }))
       : undefined;
@@ -80,8 +84,8 @@ async function suggestTimed(
     };
     const raw = await firstAnswer(ctx, turn.signal, wantsOneLine(around.after), (signal, onText) =>
       spark.generate({
-        instructions: prompt.instructions,
-        input: chained ?? fullInput,
+        instructions: COMPLETION_INSTRUCTIONS,
+        input: chained ?? fullInput(),
         ...(chained !== undefined ? { warm: { key: uri, fullInput } } : {}),
         promptCacheKey: ctx.warmth.cacheKey(uri),
         maxOutputTokens: completion.maxOutputTokens,

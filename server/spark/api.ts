@@ -88,9 +88,10 @@ export interface GenerateRequest {
    * Chain from the warm context of `warm.key` (see SparkClient.warm) when it is ready: the request then runs
    * on the connection holding that context, forks from its warm-up with `previous_response_id`, and sends
    * `input` as the only new item. When the context is missing, not ready, or the service lost it
-   * (`previous_response_not_found`), `warm.fullInput` is sent instead, without chaining (once).
+   * (`previous_response_not_found`), `warm.fullInput` is sent instead, without chaining (once). A function
+   * is called only for an attempt that sends the full input (once per such attempt; it must be pure).
    */
-  warm?: { key: string; fullInput: string };
+  warm?: { key: string; fullInput: string | (() => string) };
   /** `prompt_cache_key` to send (stable per document, so the provider's prompt cache keeps hitting). */
   promptCacheKey?: string;
   /** The model for this request (e.g. a review model); default SparkClientOptions.model. Never chains a warm context of another model. */
