@@ -2,10 +2,12 @@
 // Process entry of spark-lsp: reads argv, opens the LSP connection (stdio, socket or node-ipc, as
 // vscode-languageserver offers) and starts the server, or runs `--check`. Nothing here writes to stdout but
 // the connection (or, with --check / --help / --version, the report that is the whole output).
+import { Console } from 'node:console';
 import { createWriteStream } from 'node:fs';
-import { createConnection, ProposedFeatures } from 'vscode-languageserver/node';
+import { createConnection, ProposedFeatures, type Connection, type MessageReader } from 'vscode-languageserver/node';
 import { CheckExit, runCheck } from './check.js';
 import { createServer } from './server.js';
+import { StdoutMessageWriter } from './stdout-writer.js';
 import { VERSION } from './version.js';
 
 const USAGE = `spark-lsp ${VERSION}: AI completions and edits from gpt-5.3-codex-spark for any LSP editor.
@@ -103,9 +105,21 @@ async function main(argv: string[]): Promise<void> {
       if (!broken) stream.write(`${line}\n`);
     };
   }
-  const connection = createConnection(ProposedFeatures.all);
+  const connection = args.transports.includes('--stdio') ? stdioConnection() : createConnection(ProposedFeatures.all);
   createServer(connection, { env: process.env, ...(simulator ? { simulator } : {}), ...(logFile ? { logFile } : {}) });
   connection.listen();
+}
+
+/**
+ * LSP over stdin/stdout with a writer that sends each message in one write (stdout-writer.ts). Nothing
+ * else may write to stdout: console output goes to stderr.
+ */
+function stdioConnection(): Connection {
+  globalThis.console = new Console({ stdout: process.stderr, stderr: process.stderr });
+  // At run time the library wraps an input stream (and ends the process when it closes) and uses a
+  // writer as it is; its types list only two streams or a reader and a writer.
+  const input = process.stdin as unknown as MessageReader;
+  return createConnection(ProposedFeatures.all, input, new StdoutMessageWriter(process.stdout));
 }
 
 async function check(args: Args): Promise<void> {

@@ -41,7 +41,8 @@ const MAX_DIAGNOSTIC_SNIPPET = 100;
 /** A related file is not worth including when less than this remains (in characters). */
 const MIN_RELATED_CHARS = 256;
 
-const COMPLETION_INSTRUCTIONS = [
+/** The instructions of every completion prompt (and of the warm context completions chain from). */
+export const COMPLETION_INSTRUCTIONS = [
   'You are a code completion engine inside an editor.',
   `The input shows a source file; the marker ${CURSOR_MARKER} is where the user's cursor is.`,
   'Reply with only the text to insert at the cursor:',

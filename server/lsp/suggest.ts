@@ -3,9 +3,10 @@
 // one for the document, answers as soon as a wanted single line is complete, and never answers stale.
 import type { CancellationToken, Position } from 'vscode-languageserver';
 import { TextDocument } from 'vscode-languageserver-textdocument';
-import { buildCompletionDelta, buildCompletionPrompt } from '../context/prompt.js';
+import { buildCompletionDelta, buildCompletionPrompt, COMPLETION_INSTRUCTIONS } from '../context/prompt.js';
 import { parseCompletion } from '../context/parse.js';
 import { Priority } from '../spark/api.js';
+import { Cancellation } from '../scheduling/cancellation.js';
 import { SparkError, SparkErrorCode } from '../spark/errors.js';
 import type { RequestTimings } from '../spark/timings.js';
 import type { ServerContext } from './context.js';
@@ -58,18 +59,22 @@ async function suggestTimed(
     if (known !== undefined) return { snapshot, position: at, text: known };
 
     const { completion, context } = ctx.config;
-    const prompt = buildCompletionPrompt({
-      path: promptPath(uri),
-      languageId: snapshot.languageId,
-      text,
-      offset,
-      diagnostics: [],
-      budgetTokens: context.budgetTokens,
-    });
     // Most stable first: the cross-file context (also in the warm-up), then what changes between requests.
     const volatile = ctx.crossFile.volatile(uri, offset, context.recentEditsTokens);
-    const stable = ctx.crossFile.stable(uri).text;
-    const fullInput = joinParts(stable, volatile, prompt.input);
+    // The whole prompt is built only for an attempt that does not chain from the warm context.
+    const fullInput = (): string =>
+      joinParts(
+        ctx.crossFile.stable(uri).text,
+        volatile,
+        buildCompletionPrompt({
+          path: promptPath(uri),
+          languageId: snapshot.languageId,
+          text,
+          offset,
+          diagnostics: [],
+          budgetTokens: context.budgetTokens,
+        }).input,
+      );
     const chained = ctx.warmth.has(uri)
       ? joinParts(volatile, buildCompletionDelta({ languageId: snapshot.languageId, text, offset, budgetTokens: context.deltaTokens }))
       : undefined;
@@ -79,8 +84,8 @@ async function suggestTimed(
     };
     const raw = await firstAnswer(ctx, turn.signal, wantsOneLine(around.after), (signal, onText) =>
       spark.generate({
-        instructions: prompt.instructions,
-        input: chained ?? fullInput,
+        instructions: COMPLETION_INSTRUCTIONS,
+        input: chained ?? fullInput(),
         ...(chained !== undefined ? { warm: { key: uri, fullInput } } : {}),
         promptCacheKey: ctx.warmth.cacheKey(uri),
         maxOutputTokens: completion.maxOutputTokens,
@@ -115,20 +120,20 @@ function wantsOneLine(after: string): boolean {
   return rest.trim() !== '';
 }
 
-type Generate = (signal: AbortSignal, onText: (textSoFar: string) => void) => Promise<{ text: string }>;
+type Generate = (signal: Cancellation, onText: (textSoFar: string) => void) => Promise<{ text: string }>;
 
 /**
  * The model's text, or with `oneLine` its first line as soon as that line is complete: the request is
  * then released (its upstream response drains on its lane and is discarded) and the answer goes out at once.
  */
-async function firstAnswer(ctx: ServerContext, signal: AbortSignal, oneLine: boolean, generate: Generate): Promise<string> {
+async function firstAnswer(ctx: ServerContext, signal: Cancellation, oneLine: boolean, generate: Generate): Promise<string> {
   if (!oneLine) return (await generate(signal, () => undefined)).text;
-  const early = new AbortController();
+  const early = new Cancellation();
   const release = () => early.abort(signal.reason);
   signal.addEventListener('abort', release, { once: true });
   let line: string | undefined;
   try {
-    const result = await generate(early.signal, (textSoFar) => {
+    const result = await generate(early, (textSoFar) => {
       const end = textSoFar.indexOf('\n');
       if (line === undefined && end >= 0 && textSoFar.slice(0, end).trim() !== '') {
         line = textSoFar.slice(0, end);

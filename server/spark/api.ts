@@ -54,6 +54,13 @@ export interface Continuation {
   previousInput: string;
 }
 
+/** What the client reads of a request's AbortSignal: an AbortSignal is one, and so is a lighter source. */
+export interface AbortSignalLike {
+  readonly aborted: boolean;
+  addEventListener(type: 'abort', listener: () => void, options?: { once?: boolean }): void;
+  removeEventListener(type: 'abort', listener: () => void): void;
+}
+
 export interface GenerateRequest {
   /** System-level instructions (sent as `instructions` every time; never chained). */
   instructions: string;
@@ -71,7 +78,7 @@ export interface GenerateRequest {
    */
   affinity?: string;
   /** Aborting answers at once with SPARK_ERR_CANCELLED; the upstream response is left to finish and discarded. */
-  signal?: AbortSignal;
+  signal?: AbortSignalLike;
   /**
    * Called with the full text generated so far, after each delta: the message text, or while a custom
    * tool call streams, its input so far. Must not throw.
@@ -81,9 +88,10 @@ export interface GenerateRequest {
    * Chain from the warm context of `warm.key` (see SparkClient.warm) when it is ready: the request then runs
    * on the connection holding that context, forks from its warm-up with `previous_response_id`, and sends
    * `input` as the only new item. When the context is missing, not ready, or the service lost it
-   * (`previous_response_not_found`), `warm.fullInput` is sent instead, without chaining (once).
+   * (`previous_response_not_found`), `warm.fullInput` is sent instead, without chaining (once). A function
+   * is called only for an attempt that sends the full input (once per such attempt; it must be pure).
    */
-  warm?: { key: string; fullInput: string };
+  warm?: { key: string; fullInput: string | (() => string) };
   /** `prompt_cache_key` to send (stable per document, so the provider's prompt cache keeps hitting). */
   promptCacheKey?: string;
   /** The model for this request (e.g. a review model); default SparkClientOptions.model. Never chains a warm context of another model. */

@@ -218,7 +218,10 @@ export function createSparkClient(options: SparkClientOptions): SparkClient {
 
   const userMessage = (text: string) => [{ type: 'message', role: 'user', content: [{ type: 'input_text', text }] }];
   /** Unchained, a warm request carries its whole context; chained, only what is new. */
-  const fullText = (req: GenerateRequest): string => req.warm?.fullInput ?? req.input;
+  const fullText = (req: GenerateRequest): string => {
+    const full = req.warm?.fullInput;
+    return full === undefined ? req.input : typeof full === 'string' ? full : full();
+  };
   const cacheKey = (key: string | undefined) => (key === undefined ? {} : { prompt_cache_key: key });
 
   /** The input items: only what is new when chained; else the full input, or a follow-up's whole conversation. */

@@ -108,6 +108,32 @@ test('previous_response_not_found on a chained request: the warm state is droppe
   assert.equal(body(sim.stats.creates[3])['previous_response_id'], undefined);
 });
 
+test('a full input given as a function is built only for the attempts that send it', async (t) => {
+  const { sim, client } = await setup(t);
+  assert.equal(await client.warm(warmReq('file:///a.ts')), true);
+  const built: string[] = [];
+  const lazy = (key: string, input: string): GenerateRequest =>
+    genReq(key, input, {
+      warm: {
+        key,
+        fullInput: () => {
+          built.push(input);
+          return `${CONTEXT}\n${input}`;
+        },
+      },
+    });
+  await client.generate(lazy('file:///a.ts', 'chained('));
+  assert.equal(body(sim.stats.creates[1])['previous_response_id'], sim.stats.creates[0]?.responseId);
+  assert.deepEqual(built, [], 'a chained attempt never builds the full input');
+  await client.generate(lazy('file:///cold.ts', 'cold('));
+  assert.equal(textOf(sim.stats.creates[2]), `${CONTEXT}\ncold(`);
+  assert.deepEqual(built, ['cold(']);
+  sim.inject({ kind: 'error', status: 400, code: 'previous_response_not_found', message: 'Previous response not found.', param: 'previous_response_id' });
+  await client.generate(lazy('file:///a.ts', 'lost('));
+  assert.equal(textOf(sim.stats.creates[4]), `${CONTEXT}\nlost(`, 'the retry after the lost context sends the full input');
+  assert.deepEqual(built, ['cold(', 'lost(']);
+});
+
 test('a lost connection takes its warm states with it; warm() on the new connection works', async (t) => {
   const { sim, client } = await setup(t);
   assert.equal(await client.warm(warmReq('file:///a.ts')), true);
