@@ -4,7 +4,6 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { existsSync } from 'node:fs';
-import { createServer as createNetServer } from 'node:net';
 import { afterEach, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { WebSocketServer } from 'ws';
@@ -12,6 +11,7 @@ import { CheckExit, runCheck, type CheckOptions } from '../../server/check.js';
 import { startSim } from '../../server/sim/index.js';
 import type { SimOptions, SparkSim } from '../../server/sim/api.js';
 import { KEY } from '../support/lsp-harness.js';
+import { freePort } from '../support/free-port.js';
 
 const BUILT = fileURLToPath(new URL('../../dist/server/main.js', import.meta.url));
 const REFUSED_KEY = 'sk-refused-4242424242';
@@ -189,13 +189,3 @@ test('check: the built CLI, --check --sim and --check without a key', { timeout:
   assert.equal(usage.code, 2);
 });
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createNetServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
-    });
-  });
-}

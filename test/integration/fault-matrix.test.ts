@@ -4,7 +4,6 @@
 // next request succeeds once the fault clears, and that nothing leaks (requests, lanes, sockets, timers).
 // protocol.md section 11 is the same matrix in prose; keep them in step.
 import assert from 'node:assert/strict';
-import { createServer as createNetServer } from 'node:net';
 import { afterEach, test } from 'node:test';
 import {
   CodeActionRequest,
@@ -20,6 +19,7 @@ import type { SimFault, SimRequest, SparkSim } from '../../server/sim/api.js';
 import type { SparkClient } from '../../server/spark/api.js';
 import { SparkErrorCode } from '../../server/spark/errors.js';
 import { KEY, positionOf, startHarness, type Harness, type HarnessOptions } from '../support/lsp-harness.js';
+import { freePort } from '../support/free-port.js';
 
 const URI = 'file:///work/src/circle.ts';
 const SOURCE = 'export function area(r: number) {\n  return Math.PI * r\n}\n';
@@ -517,13 +517,3 @@ test('fault: a slow upgrade: a completion past its deadline is empty, then reque
   await closedWithoutLeftovers(before);
 });
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createNetServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
-    });
-  });
-}
