@@ -3,9 +3,11 @@
 // `response.create` arriving to its terminal event being sent (recorded by spark-sim itself), side by side with
 // a completion the server answers without the model (typing along the suggestion just shown) in the same run.
 // Reports the model path over that no-model floor for the first 300 pairs of a fresh server (as such a harness
-// sees it: cold, the JIT still warming up) and for the next 300 (warm), and the server's own breakdown.
+// sees it: cold, the JIT still warming up) and for the next 300 (warm), and the server's own breakdown; and, as
+// a reference measured the same way, a minimal server (minimal-server.ts: the least any server must do).
 import { CompletionRequest, ExecuteCommandRequest, type CompletionList } from 'vscode-languageserver-protocol/node';
 import type { StatusReport } from '../../server/lsp/status.js';
+import { fileURLToPath } from 'node:url';
 import {
   barChart,
   cpuMsOf,
@@ -29,6 +31,8 @@ const TARGET_P50 = 0.5;
 const TARGET_P99 = 3;
 const STDIO = 'built server over stdio (child process)';
 const IN_PROCESS = 'in-process server over a stream pair';
+const MINIMAL = 'minimal server over stdio (reference: LSP framing, one WebSocket, JSON)';
+const MINIMAL_SERVER = fileURLToPath(new URL('./minimal-server.ts', import.meta.url));
 
 interface PhaseResult {
   phase: 'cold' | 'warm';
@@ -168,8 +172,13 @@ export const hotPathBench: Bench = {
     const baseline = process.env.SPARK_BENCH_BASELINE;
     const stdio = [{ variant: STDIO, start: () => stdioLsp({ sim, settings }) }];
     if (baseline) stdio.push({ variant: `${STDIO}, baseline build`, start: () => stdioLsp({ sim, settings }, [], baseline) });
-    const results = [...(await measure(stdio, n)), ...(await measure([{ variant: IN_PROCESS, start: () => inProcessLsp({ sim, settings }) }], n))];
-    const short = (r: VariantResult) => (r.variant === STDIO ? 'stdio' : r.variant === IN_PROCESS ? 'in-process' : 'stdio, baseline');
+    const results = [
+      ...(await measure(stdio, n)),
+      ...(await measure([{ variant: IN_PROCESS, start: () => inProcessLsp({ sim, settings }) }], n)),
+      ...(await measure([{ variant: MINIMAL, start: () => stdioLsp({ sim, settings }, ['--import', 'tsx'], MINIMAL_SERVER) }], n)),
+    ];
+    const short = (r: VariantResult) =>
+      r.variant === STDIO ? 'stdio' : r.variant === IN_PROCESS ? 'in-process' : r.variant === MINIMAL ? 'minimal server' : 'stdio, baseline';
     const rows = results.flatMap((v) =>
       v.phases.flatMap((r) => [
         [`${short(v)}, ${r.phase}`, 'LSP round trip, model request', r.lsp.p50, r.lsp.p90, r.lsp.p99, r.lsp.mean],

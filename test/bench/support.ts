@@ -359,13 +359,21 @@ export async function stdioLsp(options: LspOptions = {}, nodeArgs: string[] = []
   client.onRequest(RegistrationRequest.type, () => {});
   for (const method of ['window/logMessage', 'window/showMessage', '$/progress', 'telemetry/event']) client.onNotification(method, () => {});
   client.listen();
-  await client.sendRequest(InitializeRequest.type, {
-    processId: process.pid,
-    rootUri: 'file:///work',
-    capabilities: FULL_CAPABILITIES,
-    initializationOptions: options.settings ?? {},
-    workspaceFolders: [{ uri: 'file:///work', name: 'work' }],
+  // A server that dies at start would leave the request unanswered: say why instead of waiting forever.
+  const died = exited.then(([code]) => {
+    throw new Error(`${server} exited (${String(code)}) before answering initialize: ${stderr.trim().slice(-2_000)}`);
   });
+  await Promise.race([
+    client.sendRequest(InitializeRequest.type, {
+      processId: process.pid,
+      rootUri: 'file:///work',
+      capabilities: FULL_CAPABILITIES,
+      initializationOptions: options.settings ?? {},
+      workspaceFolders: [{ uri: 'file:///work', name: 'work' }],
+    }),
+    died,
+  ]);
+  died.catch(() => undefined);
   await client.sendNotification('initialized', {});
   await Promise.race([configured, sleep(2_000)]);
   await sim.waitForUpgrades(Number(options.settings?.['poolSize'] ?? 2));
