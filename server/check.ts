@@ -265,7 +265,9 @@ function requestOnce(conn: SparkConnection, model: string, timeoutMs: number): P
         onError: (error) => settle({ error, sawEvent: !Number.isNaN(firstEventMs) }),
       },
       Date.now() + timeoutMs,
+      undefined,
+      () => undefined,
     );
-    if (started === undefined) settle({ error: new SparkError(SparkErrorCode.Connection, 'the socket closed before the request'), sawEvent: false });
+    if (!started) settle({ error: new SparkError(SparkErrorCode.Connection, 'the socket closed before the request'), sawEvent: false });
   });
 }

@@ -3,7 +3,8 @@
 // Must not import from server/lsp, server/context or server/edits.
 //
 // Invariants: each generate() settles exactly once; its deadline timer and abort listener are removed
-// when it settles; a request is retried at most once (lost socket, connection limit,
+// when it settles, and a failed one withdraws its attempt from the pool (a queued attempt never goes
+// upstream); a request is retried at most once (lost socket, connection limit,
 // previous_response_not_found), on another connection when one is free, and only before its deadline.
 // A request with `warm` forks from its key's warm context when the pool finds it ready (only `input` is
 // sent); a retry after a chained attempt never chains again and sends `warm.fullInput` (a chain fallback
@@ -14,7 +15,7 @@
 
 import type { GenerateRequest, GenerateResult, SparkClient, SparkClientOptions, SparkStatus, WarmRequest } from './api.js';
 import { SparkError, SparkErrorCode } from './errors.js';
-import { SparkPool, type AttemptSink } from './pool.js';
+import { SparkPool, type AttemptSink, type PoolTicket } from './pool.js';
 import type { SparkConnection } from './connection.js';
 import { isToolRefusal, refineModelRefusal, type ResponseOutcome } from './response-stream.js';
 import { markEvent, markSubmitted, timedFrame } from './timings.js';
@@ -104,7 +105,8 @@ export function createSparkClient(options: SparkClientOptions): SparkClient {
     noChain = false;
     /** The custom tool is not sent (the service refused it): the fallback instructions are. */
     toolDropped: boolean;
-    readonly ctrl = new AbortController();
+    /** The latest attempt in the pool. */
+    private ticket: PoolTicket | undefined;
     private timer: NodeJS.Timeout | undefined;
     private hold: NodeJS.Timeout | undefined;
     private readonly onAbort = (): void => this.fail(new SparkError(SparkErrorCode.Cancelled, 'request cancelled'));
@@ -124,8 +126,8 @@ export function createSparkClient(options: SparkClientOptions): SparkClient {
     }
 
     /**
-     * `release`: abort the attempt's signal, so a request still queued leaves the queue and an HTTP request is
-     * dropped. A success needs none (its attempt is over and nothing listens), and an abort costs an Event.
+     * `release`: withdraw the attempt, so a request still queued leaves the queue and an HTTP request is
+     * dropped. A success needs none (its attempt is over).
      */
     private finish(release: boolean): boolean {
       if (this.settled) return false;
@@ -136,7 +138,8 @@ export function createSparkClient(options: SparkClientOptions): SparkClient {
       this.timer = undefined;
       this.hold = undefined;
       this.req.signal?.removeEventListener('abort', this.onAbort);
-      if (release) this.ctrl.abort('settled'); // a string reason: abort() without one builds a DOMException
+      if (release && this.ticket !== undefined) pool!.withdraw(this.ticket);
+      this.ticket = undefined;
       return true;
     }
 
@@ -201,12 +204,11 @@ export function createSparkClient(options: SparkClientOptions): SparkClient {
           call.fail(error);
         },
       };
-      pool!.submit({
+      this.ticket = pool!.submit({
         priority: this.req.priority,
         affinity: this.req.affinity,
         deadline: this.req.deadline,
         avoid,
-        signal: this.ctrl.signal,
         sink,
         warmKey: this.noChain || this.req.continueFrom !== undefined || modelOf(this.req) !== options.model ? undefined : this.req.warm?.key,
         continueFrom: this.noChain ? undefined : this.req.continueFrom?.previous.responseId,

@@ -14,7 +14,7 @@
 //   has gone away (cancelled, timed out, malformed event): later events are then discarded.
 // - Every started sink gets exactly one onDone/onError unless it reports `settled` first; a socket end
 //   fails each busy lane's sink with a retryable SPARK_ERR_CONNECTION.
-// - `release` of each start() resolves exactly once, when its lane frees.
+// - The `release` callback of each start() that took a lane is called exactly once, when that lane frees.
 // - A response still running `graceMs` after its deadline makes the lane unusable: the socket is terminated.
 // Units: all durations in milliseconds; `openedAt` in Date.now() milliseconds.
 
@@ -165,17 +165,15 @@ export class SparkConnection {
 
   /**
    * Sends a request on a free lane (`preferLane` when it is free). `frame(streamId)` builds the
-   * `response.create` text. Returns a promise that resolves when the lane is free again, or undefined if
-   * no lane is free.
+   * `response.create` text; `release` is called once that lane is free again. False (and nothing sent, and
+   * `release` never called) when no lane is free.
    */
-  start(frame: (streamId: string) => string, sink: LaneSink, deadline: number, preferLane?: string): Promise<void> | undefined {
-    if (!this.accepting) return undefined;
+  start(frame: (streamId: string) => string, sink: LaneSink, deadline: number, preferLane: string | undefined, release: () => void): boolean {
+    if (!this.accepting) return false;
     const preferred = preferLane === undefined ? undefined : this.byName.get(preferLane);
     const lane = preferred?.sink === undefined && preferred !== undefined ? preferred : this.lanes.find((l) => l.sink === undefined);
-    if (lane === undefined) return undefined;
-    const released = new Promise<void>((resolve) => {
-      lane.release = resolve;
-    });
+    if (lane === undefined) return false;
+    lane.release = release;
     lane.sink = sink;
     lane.acc = new ResponseAccumulator();
     this.busy++;
@@ -192,7 +190,7 @@ export class SparkConnection {
     this.ws.send(frame(lane.name), (err) => {
       if (err) this.options.log('debug', `spark connection ${this.id}: send failed: ${err.message}`);
     });
-    return released;
+    return true;
   }
 
   /**

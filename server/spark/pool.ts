@@ -6,13 +6,15 @@
 // - No connection is opened per request: only `poolSize` slots, each holding at most one current
 //   connection and at most one replacement being opened (rotation). Retiring connections take no new
 //   work and close once their lanes are idle.
-// - A p-queue task occupies exactly one lane (or one HTTP request) from its start until that lane is
-//   free again, so `queue.pending` >= busy lanes + HTTP requests in flight. The queue's concurrency is
-//   kept at: lanes of accepting connections (or `httpSlots` in HTTP mode) + busy lanes of
-//   non-accepting connections + HTTP requests in flight in WebSocket mode. Hence a starting task
-//   always finds a free lane; 0 capacity pauses the queue.
-// - A queued request whose caller gave up is removed from the queue and never goes upstream. A started
-//   request is never aborted on a WebSocket (the lane drains to its terminal event); HTTP ones are.
+// - A request holds exactly one lane (or one HTTP request) from its start until that lane is free again.
+//   It starts either as a p-queue task (counted in `queue.pending`) or, when a lane is free and nothing
+//   waits (`startsNow`), at once without the queue (counted in `direct`, WebSocket mode only), so
+//   `queue.pending + direct` >= busy lanes + HTTP requests in flight. `capacity` is: lanes of accepting
+//   connections (or `httpSlots` in HTTP mode) + busy lanes of non-accepting connections + HTTP requests
+//   in flight in WebSocket mode; the queue's concurrency is kept at `capacity - direct`. Hence a starting
+//   task always finds a free lane; no room pauses the queue.
+// - A waiting request whose caller withdrew it (`withdraw()`) leaves the queue and never goes upstream.
+//   A started request is never aborted on a WebSocket (the lane drains to its terminal event); HTTP ones are.
 // - After an upgrade 401/403 nothing reconnects in the background: status `auth-failed`, requests fail
 //   fast. A request submitted after the retry gate's pause (auth-retry.ts: a short pause, a cap per
 //   minute) starts one retry: the key is resolved again (`refreshApiKey`), the slots reconnect, and the
@@ -67,9 +69,19 @@ export interface PoolJob {
   /** `previousResponseId` is set when the request chains (warm context or continueFrom): send only the new input. */
   wsFrame(streamId: string, previousResponseId: string | undefined): string;
   httpBody(): Record<string, unknown>;
-  /** Aborted when the caller no longer wants the answer: leaves the queue, aborts an HTTP request. */
-  signal: AbortSignal;
   sink: AttemptSink;
+}
+
+/** One submitted job, as submit() hands it back (see SparkPool.withdraw). */
+export class PoolTicket {
+  started = false;
+  withdrawn = false;
+  /** Takes it out of the p-queue; made only for a job that waits there. */
+  queued: AbortController | undefined;
+  /** Aborts its HTTP request while it runs over HTTP. */
+  http: AbortController | undefined;
+
+  constructor(readonly job: PoolJob) {}
 }
 
 export type PoolOptions = Required<Pick<SparkClientOptions, 'baseUrl' | 'apiKey' | 'poolSize' | 'lanesPerConnection' | 'transport' | 'rotateAfterMs' | 'heartbeatMs' | 'websocketRetryMs'>> & {
@@ -100,13 +112,6 @@ interface Slot {
   settledOnce: boolean;
 }
 
-interface QueueEntry {
-  job: PoolJob;
-  started: boolean;
-  ctrl: AbortController;
-  onAbort: () => void;
-}
-
 const BACKOFF_BASE_MS = 250;
 const BACKOFF_CAP_MS = 30_000;
 const FAILURES_BEFORE_FALLBACK = 3;
@@ -135,11 +140,18 @@ export class SparkPool {
   private readonly conns = new Set<SparkConnection>();
   private readonly slotOf = new Map<SparkConnection, Slot>();
   private readonly rotateTimers = new Map<SparkConnection, NodeJS.Timeout>();
-  private readonly waiting = new Set<QueueEntry>();
+  /** Submitted and not started: in the p-queue or among the reviews. */
+  private readonly waiting = new Set<PoolTicket>();
   private readonly affinity = new Map<string, SparkConnection>();
   private readonly laneWaiters: (() => void)[] = [];
   /** Reviews waiting to enter the p-queue, oldest first (see the invariants). */
-  private readonly reviews: QueueEntry[] = [];
+  private readonly reviews: PoolTicket[] = [];
+  /** Lanes (or HTTP slots) requests may hold now, by the invariants at the top. */
+  private capacity = 0;
+  /** Lanes held by requests started without the p-queue (`startDirect`). */
+  private direct = 0;
+  /** close() waiting for the lanes started directly to be free. */
+  private readonly directIdle: (() => void)[] = [];
   /** Where recent responses ran, for follow-ups: responseId -> connection and lane. */
   private readonly recent = new Map<string, { conn: SparkConnection; lane: string }>();
   private readonly httpSlots: number;
@@ -201,95 +213,132 @@ export class SparkPool {
 
   // ---- requests --------------------------------------------------------------------------------
 
-  submit(job: PoolJob): void {
+  /**
+   * Starts the job at once when a lane is free and nothing waits before it, else queues it; undefined when it
+   * failed at once (its sink heard why). The caller withdraws the ticket when it no longer wants the answer.
+   */
+  submit(job: PoolJob): PoolTicket | undefined {
     if (this.destroyed || this.closing) {
       job.sink.onError(new SparkError(SparkErrorCode.Closed, 'the Spark client is closed'), false, undefined, false);
-      return;
+      return undefined;
     }
     if (this.authFailed && !this.retryAuth()) {
       job.sink.onError(this.authFailed, false, undefined, false);
-      return;
+      return undefined;
     }
-    const entry: QueueEntry = {
-      job,
-      started: false,
-      ctrl: new AbortController(),
-      onAbort: () => {
-        if (!entry.started) {
-          this.waiting.delete(entry);
-          const review = this.reviews.indexOf(entry);
-          if (review !== -1) this.reviews.splice(review, 1);
-          entry.ctrl.abort();
-        }
-      },
-    };
-    this.waiting.add(entry);
-    job.signal.addEventListener('abort', entry.onAbort, { once: true });
+    const ticket = new PoolTicket(job);
+    if (job.priority > Priority.Review && this.startsNow() && this.startDirect(ticket)) return ticket;
+    this.waiting.add(ticket);
     if (job.priority <= Priority.Review) {
-      this.reviews.push(entry);
+      this.reviews.push(ticket);
       this.admitReviews();
     } else {
-      this.enqueue(entry);
+      this.enqueue(ticket);
     }
-    if (job.signal.aborted) entry.onAbort();
+    return ticket;
   }
 
-  private enqueue(entry: QueueEntry): void {
-    this.queue.add(() => this.run(entry), { priority: entry.job.priority, signal: entry.ctrl.signal }).catch(() => undefined);
+  /** The caller no longer wants the answer: a waiting job leaves the queue, an HTTP request is aborted. */
+  withdraw(ticket: PoolTicket): void {
+    if (ticket.withdrawn) return;
+    ticket.withdrawn = true;
+    if (ticket.started) {
+      ticket.http?.abort('withdrawn'); // a string reason: abort() without one builds a DOMException
+      return;
+    }
+    this.waiting.delete(ticket);
+    const review = this.reviews.indexOf(ticket);
+    if (review !== -1) this.reviews.splice(review, 1);
+    ticket.queued?.abort('withdrawn');
+  }
+
+  /** A lane is free for interactive work and nothing waits for one (WebSocket mode). */
+  private startsNow(): boolean {
+    return this.mode === 'websocket' && !this.queue.isPaused && this.queue.size === 0 && this.queue.pending < this.queue.concurrency;
+  }
+
+  /** Starts a job on a free lane without the p-queue; the lane counts in `direct` until it is free. False: no lane after all. */
+  private startDirect(ticket: PoolTicket): boolean {
+    ticket.started = true;
+    this.direct++;
+    if (this.startOnLane(ticket.job, this.directReleased)) {
+      this.fitQueue();
+      return true;
+    }
+    this.direct--;
+    ticket.started = false;
+    return false;
+  }
+
+  private readonly directReleased = (): void => {
+    this.direct--;
+    if (this.direct === 0) for (const wake of this.directIdle.splice(0)) wake();
+  };
+
+  private enqueue(ticket: PoolTicket): void {
+    ticket.queued ??= new AbortController();
+    this.queue.add(() => this.run(ticket), { priority: ticket.job.priority, signal: ticket.queued.signal }).catch(() => undefined);
   }
 
   /** Moves waiting reviews into the p-queue while that leaves REVIEW_RESERVED_LANES free (`all`: closing, no more interactive work). */
   private admitReviews(all = false): void {
     while (this.reviews.length > 0) {
-      const entry = this.reviews[0]!;
-      if (!this.waiting.has(entry)) {
+      const ticket = this.reviews[0]!;
+      if (!this.waiting.has(ticket)) {
         this.reviews.shift();
         continue;
       }
       if (!all) {
         if (this.queue.isPaused || this.queue.size > 0) return;
+        const total = this.queue.concurrency + this.direct;
         const free = this.queue.concurrency - this.queue.pending;
-        const roomy = this.queue.concurrency > REVIEW_RESERVED_LANES ? free > REVIEW_RESERVED_LANES : this.queue.pending === 0;
+        const roomy = total > REVIEW_RESERVED_LANES ? free > REVIEW_RESERVED_LANES : this.queue.pending + this.direct === 0;
         if (!roomy) return;
       }
       this.reviews.shift();
-      this.enqueue(entry);
+      this.enqueue(ticket);
     }
   }
 
-  private async run(entry: QueueEntry): Promise<void> {
-    entry.started = true;
-    this.waiting.delete(entry);
-    const { job } = entry;
-    job.signal.removeEventListener('abort', entry.onAbort);
-    if (job.sink.settled || job.signal.aborted) return;
+  /** A p-queue task: holds its lane (or HTTP request) until it is free again. */
+  private async run(ticket: PoolTicket): Promise<void> {
+    ticket.started = true;
+    this.waiting.delete(ticket);
+    const { job } = ticket;
+    if (job.sink.settled || ticket.withdrawn) return;
     for (;;) {
-      if (this.mode === 'http') return this.runHttp(job);
-      const chain = job.warmKey === undefined ? undefined : this.warmContexts.chainFor(job.warmKey, job.avoid);
-      const follow = chain === undefined ? this.followUp(job) : undefined;
-      const conn = chain?.conn ?? follow?.conn ?? this.pick(job);
-      if (conn !== undefined) {
-        const started = chain?.forkSent();
-        const lane = { name: '' };
-        const previousResponseId = chain?.previousResponseId ?? follow?.previousResponseId;
-        const sink = this.laneSink(job, conn, chain, started, previousResponseId !== undefined, lane);
-        const frame = (id: string): string => {
-          lane.name = id;
-          return job.wsFrame(id, previousResponseId);
-        };
-        const released = conn.start(frame, sink, job.deadline, follow?.lane);
-        if (released !== undefined) {
-          if (chain !== undefined) this.counters.chained++;
-          if (job.affinity !== undefined) this.remember(job.affinity, conn);
-          return released;
-        }
-        started?.();
-      }
+      if (this.mode === 'http') return this.runHttp(ticket);
+      let release!: () => void;
+      const released = new Promise<void>((resolve) => (release = resolve));
+      if (this.startOnLane(job, release)) return released;
       // Capacity accounting should make this unreachable; wait rather than spin.
       this.o.log('debug', 'spark pool: a started request found no free lane; waiting for one');
       await new Promise<void>((resolve) => this.laneWaiters.push(resolve));
-      if (this.destroyed || job.sink.settled) return;
+      if (this.destroyed || job.sink.settled || ticket.withdrawn) return;
     }
+  }
+
+  /** Sends the job on a free lane: its warm context's connection, its parent's, or the best one. False when none is free. */
+  private startOnLane(job: PoolJob, release: () => void): boolean {
+    const chain = job.warmKey === undefined ? undefined : this.warmContexts.chainFor(job.warmKey, job.avoid);
+    const follow = chain === undefined ? this.followUp(job) : undefined;
+    const conn = chain?.conn ?? follow?.conn ?? this.pick(job);
+    if (conn === undefined) return false;
+    const started = chain?.forkSent();
+    const lane = { name: '' };
+    const previousResponseId = chain?.previousResponseId ?? follow?.previousResponseId;
+    const sink = this.laneSink(job, conn, chain, started, previousResponseId !== undefined, lane);
+    const frame = (id: string): string => {
+      lane.name = id;
+      return job.wsFrame(id, previousResponseId);
+    };
+    if (!conn.start(frame, sink, job.deadline, follow?.lane, release)) {
+      started?.();
+      return false;
+    }
+    if (chain !== undefined) this.counters.chained++;
+    if (job.affinity !== undefined) this.remember(job.affinity, conn);
+    return true;
   }
 
   private laneSink(
@@ -362,7 +411,10 @@ export class SparkPool {
     this.warmContexts.forget(key);
   }
 
-  private async runHttp(job: PoolJob): Promise<void> {
+  private async runHttp(ticket: PoolTicket): Promise<void> {
+    const { job } = ticket;
+    const abort = new AbortController();
+    ticket.http = abort;
     this.httpInFlight++;
     this.counters.httpRequests++;
     try {
@@ -371,7 +423,7 @@ export class SparkPool {
         apiKey: this.apiKey,
         body: job.httpBody(),
         deadline: job.deadline,
-        signal: job.signal,
+        signal: abort.signal,
         onText: (t) => {
           if (!job.sink.settled) job.sink.onText(t);
         },
@@ -386,6 +438,7 @@ export class SparkPool {
       else if (err.code === SparkErrorCode.Connection && err.status === undefined && this.mode === 'http') this.status({ kind: 'unreachable', message: err.message });
       if (!job.sink.settled) job.sink.onError(err, false, undefined, false);
     } finally {
+      ticket.http = undefined;
       this.httpInFlight--;
       this.recompute();
     }
@@ -417,23 +470,30 @@ export class SparkPool {
     }
   }
 
-  /** Re-derives the queue's concurrency from the connections (see the invariants at the top). */
+  /** Re-derives the capacity from the connections, and the queue's concurrency from it (see the invariants at the top). */
   private recompute(): void {
-    if (this.destroyed || this.authFailed || this.reauthenticating) {
-      this.queue.pause();
-      return;
+    let capacity = 0;
+    if (!this.destroyed && !this.authFailed && !this.reauthenticating) {
+      capacity = this.mode === 'http' ? this.httpSlots : this.httpInFlight;
+      for (const conn of this.conns) capacity += conn.accepting ? (this.mode === 'websocket' ? conn.lanesTotal : conn.busyLanes) : conn.busyLanes;
     }
-    let capacity = this.mode === 'http' ? this.httpSlots : this.httpInFlight;
-    for (const conn of this.conns) capacity += conn.accepting ? (this.mode === 'websocket' ? conn.lanesTotal : conn.busyLanes) : conn.busyLanes;
-    if (capacity < 1) {
-      this.queue.pause();
-      return;
-    }
-    if (this.queue.concurrency !== capacity) this.queue.concurrency = capacity;
-    this.queue.start();
+    this.capacity = capacity;
+    if (!this.fitQueue()) return;
     const waiters = this.laneWaiters.splice(0);
     for (const wake of waiters) wake();
     this.admitReviews();
+  }
+
+  /** The queue may run what the capacity leaves beyond the lanes started directly; paused (false) when that is none. */
+  private fitQueue(): boolean {
+    const room = this.capacity - this.direct;
+    if (room < 1) {
+      this.queue.pause();
+      return false;
+    }
+    if (this.queue.concurrency !== room) this.queue.concurrency = room;
+    this.queue.start();
+    return true;
   }
 
   // ---- connections -----------------------------------------------------------------------------
@@ -584,7 +644,7 @@ export class SparkPool {
     if (slot.timer !== undefined) return;
     slot.timer = setTimeout(() => {
       slot.timer = undefined;
-      if (this.closing && this.queue.size === 0 && this.queue.pending === 0) return;
+      if (this.closing && this.queue.size === 0 && this.queue.pending === 0 && this.direct === 0) return;
       if (!this.destroyed && this.wsWanted && !this.authFailed) this.openSlot(slot);
     }, delay);
   }
@@ -666,10 +726,10 @@ export class SparkPool {
     this.recompute();
     const err = this.authFailed;
     this.reviews.length = 0;
-    for (const entry of [...this.waiting]) {
-      this.waiting.delete(entry);
-      entry.ctrl.abort();
-      if (!entry.job.sink.settled) entry.job.sink.onError(err, false, undefined, false);
+    for (const ticket of [...this.waiting]) {
+      this.waiting.delete(ticket);
+      ticket.queued?.abort('failed');
+      if (!ticket.job.sink.settled) ticket.job.sink.onError(err, false, undefined, false);
     }
   }
 
@@ -723,6 +783,10 @@ export class SparkPool {
     // A review may enter the queue as it goes idle: wait until nothing is queued, running or waiting.
     for (;;) {
       await this.queue.onIdle();
+      if (this.direct > 0) {
+        await new Promise<void>((resolve) => this.directIdle.push(resolve));
+        continue;
+      }
       if (this.reviews.length === 0 && this.queue.size === 0 && this.queue.pending === 0) break;
       this.admitReviews(true);
     }
@@ -746,7 +810,7 @@ export class SparkPool {
     this.queue.clear();
     this.queue.pause();
     this.warmContexts.clear();
-    for (const entry of this.waiting) entry.ctrl.abort();
+    for (const ticket of this.waiting) ticket.queued?.abort('destroyed');
     this.waiting.clear();
     this.reviews.length = 0;
     this.shutdown(true);
@@ -775,7 +839,7 @@ export class SparkPool {
   }
 
   private checkDrained(): void {
-    if ((this.closing && this.queue.size === 0 && this.queue.pending === 0 && !this.wsWanted) || this.destroyed) {
+    if ((this.closing && this.queue.size === 0 && this.queue.pending === 0 && this.direct === 0 && !this.wsWanted) || this.destroyed) {
       if (this.conns.size === 0) {
         this.drainResolve?.();
         this.drainResolve = undefined;
