@@ -1,5 +1,5 @@
 // textDocument/completion: one item whose edit covers the identifier at the cursor and inserts Spark's text.
-// The item is built against the snapshot the request saw; a stale or superseded request gets an empty list.
+// The item is built against the text the request saw; a stale or superseded request gets an empty list.
 import {
   CompletionItemKind,
   InsertTextFormat,
@@ -49,8 +49,7 @@ export async function complete(ctx: ServerContext, params: CompletionParams, tok
  * the rest of the identifier after the cursor.
  */
 export function completionItem(s: Suggestion, insertReplace: boolean): CompletionItem {
-  const { snapshot, position, text } = s;
-  const lineText = snapshot.getText({ start: { line: position.line, character: 0 }, end: { line: position.line + 1, character: 0 } });
+  const { position, lineText, text } = s;
   const before = lineText.slice(0, position.character);
   const word = WORD_BEFORE.exec(before)?.[0] ?? '';
   const wordAfter = WORD_AFTER.exec(lineText.slice(position.character))?.[0] ?? '';
@@ -64,7 +63,7 @@ export function completionItem(s: Suggestion, insertReplace: boolean): Completio
     label,
     kind: CompletionItemKind.Text,
     detail: 'Spark',
-    documentation: { kind: MarkupKind.Markdown, value: '```' + snapshot.languageId + '\n' + newText + '\n```' },
+    documentation: { kind: MarkupKind.Markdown, value: '```' + s.languageId + '\n' + newText + '\n```' },
     filterText: newText,
     sortText: '0',
     preselect: true,

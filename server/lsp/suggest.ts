@@ -2,7 +2,6 @@
 // suggestion the user is typing along when possible; otherwise one model call that supersedes the previous
 // one for the document, answers as soon as a wanted single line is complete, and never answers stale.
 import type { CancellationToken, Position } from 'vscode-languageserver';
-import { TextDocument } from 'vscode-languageserver-textdocument';
 import { buildCompletionDelta, buildCompletionPrompt, COMPLETION_INSTRUCTIONS } from '../context/prompt.js';
 import { parseCompletion } from '../context/parse.js';
 import { Priority } from '../spark/api.js';
@@ -14,9 +13,11 @@ import { promptPath } from './uri.js';
 import { mayUse } from './workspace.js';
 
 export interface Suggestion {
-  /** The document as the request saw it (positions in the answer refer to it). */
-  snapshot: TextDocument;
+  /** Of the document as the request saw it (positions in the answer refer to that text). */
+  languageId: string;
   position: Position;
+  /** The line at `position` in that text, with its line break. */
+  lineText: string;
   /** Text to insert at `position`; never empty. */
   text: string;
 }
@@ -49,14 +50,17 @@ async function suggestTimed(
   const doc = ctx.documents.get(uri);
   if (!doc || spark instanceof Error || !mayUse(ctx, uri)) return undefined;
   if (!ctx.agreement.check(kind === 'inline' ? 'inline completion' : 'completion', doc, position, version)) return undefined;
-  const snapshot = TextDocument.create(uri, doc.languageId, doc.version, doc.getText());
-  const text = snapshot.getText();
-  const offset = snapshot.offsetAt(position);
-  const at = snapshot.positionAt(offset);
+  // What the request saw, read now (the document object changes in place with later edits; the answer is
+  // given only while its version is still this one).
+  const { languageId, version: seen } = doc;
+  const text = doc.getText();
+  const offset = doc.offsetAt(position);
+  const at = doc.positionAt(offset);
+  const lineText = doc.getText({ start: { line: at.line, character: 0 }, end: { line: at.line + 1, character: 0 } });
   const turn = ctx.latest.begin(`${kind}:${uri}`, (abort) => token.onCancellationRequested(abort));
   try {
     const known = ctx.typingAlong.rest(uri, text, offset);
-    if (known !== undefined) return { snapshot, position: at, text: known };
+    if (known !== undefined) return { languageId, position: at, lineText, text: known };
 
     const { completion, context } = ctx.config;
     // Most stable first: the cross-file context (also in the warm-up), then what changes between requests.
@@ -68,7 +72,7 @@ async function suggestTimed(
         volatile,
         buildCompletionPrompt({
           path: promptPath(uri),
-          languageId: snapshot.languageId,
+          languageId,
           text,
           offset,
           diagnostics: [],
@@ -76,7 +80,7 @@ async function suggestTimed(
         }).input,
       );
     const chained = ctx.warmth.has(uri)
-      ? joinParts(volatile, buildCompletionDelta({ languageId: snapshot.languageId, text, offset, budgetTokens: context.deltaTokens }))
+      ? joinParts(volatile, buildCompletionDelta({ languageId, text, offset, budgetTokens: context.deltaTokens }))
       : undefined;
     const around = {
       before: text.slice(Math.max(0, offset - PARSE_WINDOW), offset),
@@ -97,11 +101,11 @@ async function suggestTimed(
         timings,
       }),
     );
-    if (ctx.documents.get(uri)?.version !== snapshot.version) return undefined;
+    if (ctx.documents.get(uri)?.version !== seen) return undefined;
     const inserted = parseCompletion(raw, around);
     if (!inserted) return undefined;
     ctx.typingAlong.remember(uri, text, offset, inserted);
-    return { snapshot, position: at, text: inserted };
+    return { languageId, position: at, lineText, text: inserted };
   } finally {
     turn.end();
   }

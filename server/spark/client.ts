@@ -2,9 +2,9 @@
 // the single retry) and the shape of each `response.create`; the pool owns sockets and scheduling.
 // Must not import from server/lsp, server/context or server/edits.
 //
-// Invariants: each generate() settles exactly once; its deadline timer and abort listener are removed
-// when it settles, and a failed one withdraws its attempt from the pool (a queued attempt never goes
-// upstream); a request is retried at most once (lost socket, connection limit,
+// Invariants: each generate() settles exactly once; its deadline (on the client's one deadline timer,
+// deadlines.ts) and abort listener are removed when it settles, and a failed one withdraws its attempt
+// from the pool (a queued attempt never goes upstream); a request is retried at most once (lost socket, connection limit,
 // previous_response_not_found), on another connection when one is free, and only before its deadline.
 // A request with `warm` forks from its key's warm context when the pool finds it ready (only `input` is
 // sent); a retry after a chained attempt never chains again and sends `warm.fullInput` (a chain fallback
@@ -18,6 +18,7 @@ import { SparkError, SparkErrorCode } from './errors.js';
 import { SparkPool, type AttemptSink, type PoolTicket } from './pool.js';
 import type { SparkConnection } from './connection.js';
 import { isToolRefusal, refineModelRefusal, type ResponseOutcome } from './response-stream.js';
+import { Deadlines, type Deadline } from './deadlines.js';
 import { markEvent, markSubmitted, timedFrame } from './timings.js';
 
 /** Default time a response may run past its deadline before its socket is dropped (ms). */
@@ -61,6 +62,8 @@ export function createSparkClient(options: SparkClientOptions): SparkClient {
   const log = options.log ?? (() => undefined);
   const listeners = new Set<(status: SparkStatus) => void>();
   const calls = new Set<Call>();
+  /** The deadlines of the calls pending (one timer for all of them). */
+  const deadlines = new Deadlines();
   let closed = false;
   /** After a 429 with retry-after, requests wait until then (or fail at once when their deadline comes first). */
   let holdUntil = 0;
@@ -107,7 +110,7 @@ export function createSparkClient(options: SparkClientOptions): SparkClient {
     toolDropped: boolean;
     /** The latest attempt in the pool. */
     private ticket: PoolTicket | undefined;
-    private timer: NodeJS.Timeout | undefined;
+    private readonly deadline: Deadline;
     private hold: NodeJS.Timeout | undefined;
     private readonly onAbort = (): void => this.fail(new SparkError(SparkErrorCode.Cancelled, 'request cancelled'));
 
@@ -118,9 +121,8 @@ export function createSparkClient(options: SparkClientOptions): SparkClient {
     ) {
       calls.add(this);
       this.toolDropped = req.customTool !== undefined && toolRefused.has(modelOf(req));
-      this.timer = setTimeout(
-        () => this.fail(new SparkError(SparkErrorCode.Timeout, `no complete answer within the deadline (${new Date(req.deadline).toISOString()})`)),
-        Math.max(0, req.deadline - Date.now()),
+      this.deadline = deadlines.add(req.deadline, () =>
+        this.fail(new SparkError(SparkErrorCode.Timeout, `no complete answer within the deadline (${new Date(req.deadline).toISOString()})`)),
       );
       req.signal?.addEventListener('abort', this.onAbort, { once: true });
     }
@@ -133,9 +135,8 @@ export function createSparkClient(options: SparkClientOptions): SparkClient {
       if (this.settled) return false;
       this.settled = true;
       calls.delete(this);
-      if (this.timer !== undefined) clearTimeout(this.timer);
+      deadlines.remove(this.deadline);
       if (this.hold !== undefined) clearTimeout(this.hold);
-      this.timer = undefined;
       this.hold = undefined;
       this.req.signal?.removeEventListener('abort', this.onAbort);
       if (release && this.ticket !== undefined) pool!.withdraw(this.ticket);
@@ -344,11 +345,13 @@ export function createSparkClient(options: SparkClientOptions): SparkClient {
     async close() {
       closed = true;
       await pool?.close();
+      if (calls.size === 0) deadlines.clear();
     },
     destroy() {
       closed = true;
       const err = new SparkError(SparkErrorCode.Closed, 'the Spark client was destroyed');
       for (const call of [...calls]) call.fail(err);
+      deadlines.clear();
       pool?.destroy();
     },
   };

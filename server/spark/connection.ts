@@ -15,7 +15,8 @@
 // - Every started sink gets exactly one onDone/onError unless it reports `settled` first; a socket end
 //   fails each busy lane's sink with a retryable SPARK_ERR_CONNECTION.
 // - The `release` callback of each start() that took a lane is called exactly once, when that lane frees.
-// - A response still running `graceMs` after its deadline makes the lane unusable: the socket is terminated.
+// - A response still running `graceMs` after its deadline makes the lane unusable: the socket is terminated
+//   (the watchdogs of all lanes and warm-ups share one timer, deadlines.ts, cleared when the socket closes).
 // Units: all durations in milliseconds; `openedAt` in Date.now() milliseconds.
 
 import WebSocket from 'ws';
@@ -24,6 +25,7 @@ import { SparkError, SparkErrorCode } from './errors.js';
 import { redactHeaders, requestHeaders } from './headers.js';
 import { parseServerEvent, type ErrorEvent } from './events.js';
 import { ResponseAccumulator, connectionErrorOf, retryAfterMs, type ResponseOutcome } from './response-stream.js';
+import { Deadlines, type Deadline } from './deadlines.js';
 
 
 /** Receives the result of one response on a lane. */
@@ -47,7 +49,7 @@ export interface WarmupSink {
 interface Warmup {
   sink: WarmupSink;
   acc: ResponseAccumulator;
-  watchdog: NodeJS.Timeout | undefined;
+  watchdog: Deadline | undefined;
 }
 
 export interface UpgradeFailure {
@@ -87,7 +89,7 @@ interface Lane {
   sink: LaneSink | undefined;
   acc: ResponseAccumulator | undefined;
   release: (() => void) | undefined;
-  watchdog: NodeJS.Timeout | undefined;
+  watchdog: Deadline | undefined;
 }
 
 let nextConnectionId = 1;
@@ -107,6 +109,8 @@ export class SparkConnection {
   private busy = 0;
   private failure: UpgradeFailure | undefined;
   private heartbeat: NodeJS.Timeout | undefined;
+  /** Deadline + grace of each busy lane and warm-up. */
+  private readonly watchdogs = new Deadlines();
   private closeFallback: NodeJS.Timeout | undefined;
   private heardSincePing = true;
   private pingOutstanding = false;
@@ -178,14 +182,12 @@ export class SparkConnection {
     lane.acc = new ResponseAccumulator();
     this.busy++;
     if (Number.isFinite(deadline) && Number.isFinite(this.options.graceMs)) {
-      const wait = Math.max(0, deadline + this.options.graceMs - Date.now());
-      lane.watchdog = setTimeout(() => {
+      lane.watchdog = this.watchdogs.add(deadline + this.options.graceMs, () => {
         lane.watchdog = undefined;
         if (lane.sink !== sink) return;
         this.options.log('warn', `spark connection ${this.id}: lane ${lane.name} overran its deadline by ${this.options.graceMs} ms; dropping the socket`);
         this.terminate();
-      }, wait);
-      lane.watchdog.unref();
+      });
     }
     this.ws.send(frame(lane.name), (err) => {
       if (err) this.options.log('debug', `spark connection ${this.id}: send failed: ${err.message}`);
@@ -203,13 +205,12 @@ export class SparkConnection {
     if (!this.accepting || fifo === undefined) return false;
     const warmup: Warmup = { sink, acc: new ResponseAccumulator(), watchdog: undefined };
     if (Number.isFinite(deadline) && Number.isFinite(this.options.graceMs)) {
-      warmup.watchdog = setTimeout(() => {
+      warmup.watchdog = this.watchdogs.add(deadline + this.options.graceMs, () => {
         warmup.watchdog = undefined;
         if (!fifo.includes(warmup)) return;
         this.options.log('warn', `spark connection ${this.id}: warm-up on ${lane} overran its deadline by ${this.options.graceMs} ms; dropping the socket`);
         this.terminate();
-      }, Math.max(0, deadline + this.options.graceMs - Date.now()));
-      warmup.watchdog.unref();
+      });
     }
     fifo.push(warmup);
     this.warmupsOut++;
@@ -357,7 +358,7 @@ export class SparkConnection {
   private endWarmup(fifo: Warmup[]): Warmup | undefined {
     const head = fifo.shift();
     if (head === undefined) return undefined;
-    if (head.watchdog !== undefined) clearTimeout(head.watchdog);
+    if (head.watchdog !== undefined) this.watchdogs.remove(head.watchdog);
     this.warmupsOut--;
     return head;
   }
@@ -412,7 +413,7 @@ export class SparkConnection {
   }
 
   private freeLane(lane: Lane, notify = true): void {
-    if (lane.watchdog !== undefined) clearTimeout(lane.watchdog);
+    if (lane.watchdog !== undefined) this.watchdogs.remove(lane.watchdog);
     const release = lane.release;
     lane.watchdog = undefined;
     lane.sink = undefined;
@@ -432,6 +433,7 @@ export class SparkConnection {
     this.heartbeat = undefined;
     this.closeFallback = undefined;
     this.failLanes(`socket closed (${code}${reason ? ` ${reason}` : ''})`);
+    this.watchdogs.clear();
     const failure = opened ? undefined : (this.failure ?? { status: undefined, retryAfterMs: undefined, message: `socket closed (${code}) before the upgrade` });
     this.hooks.onClose(this, { opened, failure, code, reason });
   }

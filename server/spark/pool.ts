@@ -479,9 +479,8 @@ export class SparkPool {
     }
     this.capacity = capacity;
     if (!this.fitQueue()) return;
-    const waiters = this.laneWaiters.splice(0);
-    for (const wake of waiters) wake();
-    this.admitReviews();
+    if (this.laneWaiters.length > 0) for (const wake of this.laneWaiters.splice(0)) wake();
+    if (this.reviews.length > 0) this.admitReviews();
   }
 
   /** The queue may run what the capacity leaves beyond the lanes started directly; paused (false) when that is none. */

@@ -8,7 +8,9 @@ import { parseCursor } from '../support/markers.js';
 function item(src: string, text: string, insertReplace: boolean) {
   const { text: doc, offset } = parseCursor(src);
   const snapshot = TextDocument.create('file:///x.ts', 'typescript', 1, doc);
-  return { snapshot, item: completionItem({ snapshot, position: snapshot.positionAt(offset), text }, insertReplace) };
+  const position = snapshot.positionAt(offset);
+  const lineText = snapshot.getText({ start: { line: position.line, character: 0 }, end: { line: position.line + 1, character: 0 } });
+  return { snapshot, item: completionItem({ languageId: snapshot.languageId, position, lineText, text }, insertReplace) };
 }
 
 test('the edit starts at the identifier before the cursor and re-inserts it', () => {
