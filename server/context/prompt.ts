@@ -137,7 +137,14 @@ export function buildWarmContext(args: {
  * A completion chained from a warm context: only the current text around the cursor (the file may have
  * changed near it since the warm-up), with the cursor marker, within `budgetTokens`.
  */
-export function buildCompletionDelta(args: { languageId: string; text: string; offset: number; budgetTokens: number }): string {
+export function buildCompletionDelta(args: {
+  languageId: string;
+  text: string;
+  offset: number;
+  budgetTokens: number;
+  /** The cursor's line (0-based) and the document's line count, when the caller knows them: read, not counted. */
+  lines?: { cursor: number; count: number };
+}): string {
   const { text, languageId } = args;
   const offset = clamp(args.offset, 0, text.length);
   const budget = Math.max(0, args.budgetTokens) * CHARS_PER_TOKEN;
@@ -145,9 +152,13 @@ export function buildCompletionDelta(args: { languageId: string; text: string; o
   const nl = text.indexOf('\n', offset);
   const lineEnd = nl === -1 ? text.length : nl + 1;
   const core = text.slice(lineStart, offset) + CURSOR_MARKER + text.slice(offset, lineEnd);
-  const fence = fenceFor(text);
+  // Only the text the window can reach is read (with `lines`), so the delta of a long file costs what a short one does.
+  const fence = fenceFor(text.slice(Math.max(0, lineStart - budget), lineEnd + budget));
   const [from, to] = frame(text, lineStart, lineEnd, budget - DELTA_NOTE.length - framingChars(fence, languageId) - core.length, 3 / 4);
-  return `${DELTA_NOTE}\n${documentBlock(text, from, to, text.slice(from, lineStart) + core + text.slice(lineEnd, to), fence, languageId)}`;
+  const cursor = args.lines?.cursor ?? countNewlines(text, 0, lineStart);
+  const lineAt = (at: number) => (at >= lineStart ? cursor + countNewlines(text, lineStart, at) : cursor - countNewlines(text, at, lineStart));
+  const numbers = { first: lineAt(from) + 1, last: lineAt(Math.max(from, to - 1)) + 1, total: args.lines?.count ?? countNewlines(text, 0, text.length) + 1 };
+  return `${DELTA_NOTE}\n${documentBlock(text, from, to, text.slice(from, lineStart) + core + text.slice(lineEnd, to), fence, languageId, numbers)}`;
 }
 
 const WARM_NOTE = 'This is the file the following requests are about; each gives the current text around the cursor.';
@@ -340,11 +351,20 @@ function framingChars(fence: string, languageId: string): number {
   return documentLabel(0, 0, 0, true).length + 3 * 8 + 2 * (fence.length + languageId.length + 2) + 2;
 }
 
-function documentBlock(text: string, from: number, to: number, body: string, fence: string, languageId: string): string {
+/** `numbers`: the 1-based first and last line shown and the document's line count, when known (else counted). */
+function documentBlock(
+  text: string,
+  from: number,
+  to: number,
+  body: string,
+  fence: string,
+  languageId: string,
+  numbers?: { first: number; last: number; total: number },
+): string {
   const trimmed = from > 0 || to < text.length;
-  const first = lineNumberAt(text, from) + 1;
-  const last = lineNumberAt(text, Math.max(from, to - 1)) + 1;
-  const label = documentLabel(first, last, countNewlines(text, 0, text.length) + 1, trimmed);
+  const first = numbers?.first ?? lineNumberAt(text, from) + 1;
+  const last = numbers?.last ?? lineNumberAt(text, Math.max(from, to - 1)) + 1;
+  const label = documentLabel(first, last, numbers?.total ?? countNewlines(text, 0, text.length) + 1, trimmed);
   const closing = body.endsWith('\n') || body === '' ? '' : '\n';
   return `${label}\n${fence}${oneLine(languageId)}\n${body}${closing}${fence}\n`;
 }

@@ -80,7 +80,7 @@ async function suggestTimed(
         }).input,
       );
     const chained = ctx.warmth.has(uri)
-      ? joinParts(volatile, buildCompletionDelta({ languageId, text, offset, budgetTokens: context.deltaTokens }))
+      ? joinParts(volatile, buildCompletionDelta({ languageId, text, offset, budgetTokens: context.deltaTokens, lines: { cursor: at.line, count: doc.lineCount } }))
       : undefined;
     const around = {
       before: text.slice(Math.max(0, offset - PARSE_WINDOW), offset),

@@ -199,6 +199,26 @@ it('warm context: the whole file without a cursor, under the completion instruct
   assert.equal(delta.split(CURSOR_MARKER).length, 2, 'the marker appears once');
 });
 
+it('a completion delta given the line numbers reads only what it shows, and says the same', () => {
+  const lines = Array.from({ length: 400 }, (_, i) => (i === 7 ? 'const s = `````;' : i === 390 ? 'x(`a`);' : `const line${i} = ${i};`));
+  for (const ending of ['\n', '\r\n']) {
+    const text = lines.join(ending);
+    for (const at of ['const line0 = ', 'const line5 = ', 'const line200 = ', 'x(`', 'const line399 = ']) {
+      const offset = text.indexOf(at) + at.length;
+      const cursor = text.slice(0, offset).split('\n').length - 1;
+      for (const budgetTokens of [64, 512, 8_000]) {
+        const counted = buildCompletionDelta({ languageId: 'typescript', text, offset, budgetTokens });
+        const given = buildCompletionDelta({ languageId: 'typescript', text, offset, budgetTokens, lines: { cursor, count: lines.length } });
+        assert.equal(given, counted, `at ${JSON.stringify(at)}, ${JSON.stringify(ending)}, ${budgetTokens} tokens`);
+      }
+    }
+  }
+  // The fence is longer than any run of backticks the window shows (here five, on line 8).
+  const text = lines.join('\n');
+  const near = buildCompletionDelta({ languageId: 'typescript', text, offset: text.indexOf('const line9 = '), budgetTokens: 64, lines: { cursor: 9, count: 400 } });
+  assert.ok(near.includes('\n``````typescript\n'), near);
+});
+
 describe('buildPatchPrompt', () => {
   const target = 'import { add } from "./math";\nexport function total(xs: number[]) {\n  return xs.reduce(add, 0);\n}\n';
   const math = 'export const add = (a: number, b: number) => a + b;\n';
