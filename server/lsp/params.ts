@@ -2,6 +2,7 @@
 // InvalidParams naming what is wrong instead of an InternalError from deep inside a handler.
 import { ErrorCodes, ResponseError } from 'vscode-languageserver';
 import { z } from 'zod';
+import { passesInPlace } from '../spark/schema-check.js';
 
 const Position = z.object({ line: z.int().min(0), character: z.int().min(0) });
 const Range = z.object({ start: Position, end: Position });
@@ -18,6 +19,7 @@ export const ExecuteCommandShape = z.looseObject({ command: z.string(), argument
 
 /** Throws InvalidParams naming the first problem when `params` does not have the shape a handler reads. */
 export function check(method: string, schema: z.ZodType, params: unknown): void {
+  if (passesInPlace(schema, params)) return;
   const result = schema.safeParse(params);
   if (result.success) return;
   const issue = result.error.issues[0];

@@ -1,7 +1,8 @@
 // Compiles a zod schema into a predicate that checks a parsed JSON value in place: no copy, no allocation,
 // and true exactly when the schema's safeParse succeeds. Pure; depends only on zod's schema definitions.
-// Covers the kinds the wire event schemas use; any other kind, or a check (min, regex, refine...), is not
-// compiled (undefined), and the caller uses zod itself.
+// Covers the kinds the wire event schemas and the LSP parameter schemas use, with the checks integer,
+// minimum, maximum (numbers) and minimum length (strings); any other kind or check (regex, refine...) is
+// not compiled (undefined), and the caller uses zod itself.
 import type { z } from 'zod';
 
 export type InPlaceCheck = (value: unknown) => boolean;
@@ -9,7 +10,9 @@ export type InPlaceCheck = (value: unknown) => boolean;
 /** The parts of zod's (v4) schema definition this module reads. */
 interface Def {
   type: string;
-  checks?: unknown[];
+  /** `z.int()` carries its format here rather than among the checks. */
+  format?: string;
+  checks?: { _zod: { def: CheckDef } }[];
   shape?: Record<string, z.ZodType>;
   catchall?: z.ZodType;
   innerType?: z.ZodType;
@@ -20,19 +23,67 @@ interface Def {
   values?: unknown[];
 }
 
+/** The parts of a check's definition this module reads. */
+interface CheckDef {
+  check: string;
+  format?: string;
+  value?: unknown;
+  inclusive?: boolean;
+  minimum?: unknown;
+}
+
 const defOf = (schema: z.ZodType): Def => (schema as unknown as { _zod: { def: Def } })._zod.def;
+
+/** A number check zod would make, or undefined when it is not one of the covered ones. */
+function numberCheck(c: CheckDef): ((n: number) => boolean) | undefined {
+  if (c.check === 'number_format') return c.format === 'safeint' ? Number.isSafeInteger : undefined;
+  if (typeof c.value !== 'number') return undefined;
+  const bound = c.value;
+  if (c.check === 'greater_than') return c.inclusive ? (n) => n >= bound : (n) => n > bound;
+  if (c.check === 'less_than') return c.inclusive ? (n) => n <= bound : (n) => n < bound;
+  return undefined;
+}
+
+function compileNumber(def: Def): InPlaceCheck | undefined {
+  const tests: ((n: number) => boolean)[] = [];
+  if (def.format !== undefined) {
+    const format = numberCheck({ check: 'number_format', format: def.format });
+    if (format === undefined) return undefined;
+    tests.push(format);
+  }
+  for (const c of def.checks ?? []) {
+    const test = numberCheck(c._zod.def);
+    if (test === undefined) return undefined;
+    tests.push(test);
+  }
+  return (v) => {
+    if (typeof v !== 'number' || !Number.isFinite(v)) return false;
+    for (let i = 0; i < tests.length; i++) if (!tests[i]!(v)) return false;
+    return true;
+  };
+}
+
+function compileString(def: Def): InPlaceCheck | undefined {
+  let min = 0;
+  for (const c of def.checks ?? []) {
+    const { check, minimum } = c._zod.def;
+    if (check !== 'min_length' || typeof minimum !== 'number') return undefined;
+    min = Math.max(min, minimum);
+  }
+  return (v) => typeof v === 'string' && v.length >= min;
+}
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** What zod accepts for each kind, on values JSON.parse can produce. Undefined: not compiled. */
 export function compileCheck(schema: z.ZodType): InPlaceCheck | undefined {
   const def = defOf(schema);
+  if (def.type === 'number') return compileNumber(def);
+  if (def.type === 'string') return compileString(def);
   if (def.checks !== undefined && def.checks.length > 0) return undefined;
   switch (def.type) {
-    case 'string':
-      return (v) => typeof v === 'string';
-    case 'number':
-      return (v) => typeof v === 'number' && Number.isFinite(v);
+    case 'undefined':
+      return (v) => v === undefined;
     case 'boolean':
       return (v) => typeof v === 'boolean';
     case 'unknown':
@@ -108,4 +159,16 @@ function compileObject(def: Def): InPlaceCheck | undefined {
     }
     return true;
   };
+}
+
+const compiled = new WeakMap<z.ZodType, InPlaceCheck | null>();
+
+/** True when `value` certainly passes `schema` (its compiled check, made once per schema); false: ask zod. */
+export function passesInPlace(schema: z.ZodType, value: unknown): boolean {
+  let check = compiled.get(schema);
+  if (check === undefined) {
+    check = compileCheck(schema) ?? null;
+    compiled.set(schema, check);
+  }
+  return check !== null && check(value);
 }

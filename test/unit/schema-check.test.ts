@@ -6,6 +6,8 @@ import fc from 'fast-check';
 import { z } from 'zod';
 import { compileCheck } from '../../server/spark/schema-check.js';
 import * as events from '../../server/spark/events.js';
+import { DidChangeParams, DidOpenParams } from '../../server/lsp/documents.js';
+import { TextPositionParams } from '../../server/lsp/params.js';
 
 function check(schema: z.ZodType, rows: [unknown, boolean][]): void {
   const compiled = compileCheck(schema);
@@ -45,12 +47,24 @@ test('each kind accepts what zod accepts', () => {
     [null, false],
   ]);
   check(z.looseObject({ a: z.string() }), [[{ a: 'x', b: 1 }, true], [{ b: 1 }, false]]);
+  check(z.undefined(), [[undefined, true], [null, false], [0, false]]);
+});
+
+test('the covered checks: integers, bounds, minimum lengths', () => {
+  check(z.int(), [[0, true], [-0, true], [-7, true], [2 ** 53 - 1, true], [2 ** 53, false], [1.5, false], [Infinity, false], ['1', false]]);
+  check(z.number().int(), [[3, true], [3.25, false], [NaN, false]]);
+  check(z.int().min(0), [[0, true], [5, true], [-1, false], [0.5, false]]);
+  check(z.number().gt(0).lt(10), [[0, false], [0.1, true], [9.9, true], [10, false]]);
+  check(z.number().min(1).max(5), [[1, true], [5, true], [0.99, false], [5.01, false]]);
+  check(z.string().min(1), [['a', true], ['', false], [1, false]]);
+  check(z.string().min(2).min(3), [['ab', false], ['abc', true]]);
 });
 
 test('kinds and checks the module does not cover are left to zod', () => {
   for (const schema of [
-    z.string().min(1),
-    z.number().int(),
+    z.string().max(3),
+    z.string().regex(/a/),
+    z.number().multipleOf(2),
     z.strictObject({ a: z.string() }),
     z.string().default('x'),
     z.object({ a: z.string().transform((s) => s.length) }),
@@ -87,8 +101,18 @@ const samples: [z.ZodType, Record<string, unknown>][] = [
   [events.KeepaliveSchema, { type: 'keepalive', ...common }],
 ];
 
-test('every wire event schema compiles, and accepts its valid sample', () => {
-  for (const [schema, sample] of samples) {
+const uri = 'file:///w/a.ts';
+const position = { line: 3, character: 12 };
+/** The LSP parameters the server checks in place on every keystroke and completion. */
+const lspSamples: [z.ZodType, Record<string, unknown>][] = [
+  [TextPositionParams, { textDocument: { uri }, position }],
+  [DidOpenParams, { textDocument: { uri, languageId: 'typescript', version: 1, text: 'const a = 1;\n' } }],
+  [DidChangeParams, { textDocument: { uri, version: 2 }, contentChanges: [{ range: { start: position, end: { line: 3, character: 14 } }, rangeLength: 2, text: 'x' }] }],
+  [DidChangeParams, { textDocument: { uri, version: 3 }, contentChanges: [{ text: 'const a = 2;\n' }] }],
+];
+
+test('every wire event schema and checked LSP parameter schema compiles, and accepts its valid sample', () => {
+  for (const [schema, sample] of [...samples, ...lspSamples]) {
     const compiled = compileCheck(schema);
     assert.ok(compiled, `${String(sample['type'])} compiles`);
     assert.equal(compiled(sample), true, `${String(sample['type'])} sample`);
@@ -126,15 +150,15 @@ function mutate(root: unknown, path: Path, m: Mutation): unknown {
   return copy;
 }
 
-test('on mutated events, the compiled check and zod agree (property)', () => {
-  const keys = fc.constantFrom('type', 'id', 'status', 'stream_id', 'delta', 'text', 'output', 'usage', 'error', 'item', 'part', 'content', 'extra');
-  const values = fc.oneof(fc.jsonValue(), fc.constantFrom(null, '', 0, -0, 1e308, 'response.completed', [], {}, { id: 'x', status: 'y' }));
+test('on mutated events and LSP parameters, the compiled check and zod agree (property)', () => {
+  const keys = fc.constantFrom('type', 'id', 'status', 'stream_id', 'delta', 'text', 'output', 'usage', 'error', 'item', 'part', 'content', 'extra', 'range', 'uri', 'line');
+  const values = fc.oneof(fc.jsonValue(), fc.constantFrom(null, '', 0, -0, -1, 1.5, 2 ** 60, 1e308, 'response.completed', [], {}, { id: 'x', status: 'y' }));
   const mutation: fc.Arbitrary<Mutation> = fc.oneof(
     values.map((value) => ({ kind: 'replace' as const, value })),
     fc.constant({ kind: 'remove' as const }),
     fc.tuple(keys, values).map(([key, value]) => ({ kind: 'add' as const, key, value })),
   );
-  const compiled = samples.map(([schema, sample]) => ({ schema, sample, check: compileCheck(schema)!, paths: pathsOf(sample) }));
+  const compiled = [...samples, ...lspSamples].map(([schema, sample]) => ({ schema, sample, check: compileCheck(schema)!, paths: pathsOf(sample) }));
   fc.assert(
     fc.property(fc.nat(compiled.length - 1), fc.nat(), fc.array(mutation, { minLength: 1, maxLength: 3 }), (which, pick, ms) => {
       const { schema, sample, check, paths } = compiled[which]!;
