@@ -4,9 +4,10 @@
 // the connection (or, with --check / --help / --version, the report that is the whole output).
 import { Console } from 'node:console';
 import { createWriteStream } from 'node:fs';
-import { createConnection, ProposedFeatures, type Connection, type MessageReader } from 'vscode-languageserver/node';
+import { createConnection, ProposedFeatures, type Connection } from 'vscode-languageserver/node';
 import { CheckExit, runCheck } from './check.js';
 import { createServer } from './server.js';
+import { StdinMessageReader } from './stdin-reader.js';
 import { StdoutMessageWriter } from './stdout-writer.js';
 import { VERSION } from './version.js';
 
@@ -105,21 +106,25 @@ async function main(argv: string[]): Promise<void> {
       if (!broken) stream.write(`${line}\n`);
     };
   }
-  const connection = args.transports.includes('--stdio') ? stdioConnection() : createConnection(ProposedFeatures.all);
-  createServer(connection, { env: process.env, ...(simulator ? { simulator } : {}), ...(logFile ? { logFile } : {}) });
+  const stdio = args.transports.includes('--stdio');
+  const connection = stdio ? stdioConnection() : createConnection(ProposedFeatures.all);
+  const server = createServer(connection, { env: process.env, ...(simulator ? { simulator } : {}), ...(logFile ? { logFile } : {}) });
+  if (stdio) {
+    const end = () => process.exit(server.shutdownReceived ? 0 : 1);
+    process.stdin.on('end', end);
+    process.stdin.on('close', end);
+  }
   connection.listen();
 }
 
 /**
- * LSP over stdin/stdout with a writer that sends each message in one write (stdout-writer.ts). Nothing
- * else may write to stdout: console output goes to stderr.
+ * LSP over stdin/stdout with a reader that hands each message on as it arrives (stdin-reader.ts) and a
+ * writer that sends each message in one write (stdout-writer.ts). Nothing else may write to stdout:
+ * console output goes to stderr. When stdin ends the process exits, 0 after a shutdown request, else 1.
  */
 function stdioConnection(): Connection {
   globalThis.console = new Console({ stdout: process.stderr, stderr: process.stderr });
-  // At run time the library wraps an input stream (and ends the process when it closes) and uses a
-  // writer as it is; its types list only two streams or a reader and a writer.
-  const input = process.stdin as unknown as MessageReader;
-  return createConnection(ProposedFeatures.all, input, new StdoutMessageWriter(process.stdout));
+  return createConnection(ProposedFeatures.all, new StdinMessageReader(process.stdin), new StdoutMessageWriter(process.stdout));
 }
 
 async function check(args: Args): Promise<void> {

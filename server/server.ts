@@ -48,6 +48,8 @@ export interface Server {
   settled(): Promise<void>;
   /** Closes the Spark client at once. */
   dispose(): void;
+  /** A shutdown request was answered (so an end of input is a clean exit). */
+  readonly shutdownReceived: boolean;
 }
 
 const LEVELS = { error: 0, warn: 1, info: 2, debug: 3 } as const;
@@ -246,7 +248,9 @@ export function createServer(connection: Connection, options: ServerOptions): Se
     void registerWatchers(ctx).then((watched) => (crossFile.watched = watched));
   });
 
+  let shutdownReceived = false;
   connection.onShutdown(() => {
+    shutdownReceived = true;
     warmth.dispose();
     reviewer.dispose();
     crossFile.dispose();
@@ -282,6 +286,9 @@ export function createServer(connection: Connection, options: ServerOptions): Se
 
   return {
     context: ctx,
+    get shutdownReceived() {
+      return shutdownReceived;
+    },
     settled: async () => {
       for (let seen = -1; seen !== generation; ) {
         seen = generation;

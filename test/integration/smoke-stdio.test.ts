@@ -39,3 +39,13 @@ test('the built server speaks only LSP on stdout, serves a completion from --sim
   assert.ok(frames(server.stdout()).length >= 3);
   assert.ok(messages.some((m) => /simulator/.test(m)), 'says it runs against the simulator');
 });
+
+test('when stdin ends the server exits: 0 after a shutdown request, 1 without one', { timeout: 20_000 }, async () => {
+  for (const shutdown of [true, false]) {
+    const server = spawnServer(['--stdio', '--sim'], { PATH: process.env.PATH });
+    await server.conn.sendRequest(InitializeRequest.type, { processId: null, rootUri: null, capabilities: {} });
+    await server.conn.sendNotification('initialized', {});
+    if (shutdown) await server.conn.sendRequest('shutdown');
+    assert.equal(await server.endInput(), shutdown ? 0 : 1, shutdown ? 'after shutdown' : 'without shutdown');
+  }
+});

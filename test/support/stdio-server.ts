@@ -23,6 +23,8 @@ export interface StdioServer {
   stderr(): string;
   /** Sends shutdown and exit; resolves with the exit code. */
   stop(): Promise<number | null>;
+  /** Closes the server's stdin (without exit); resolves with the exit code. */
+  endInput(): Promise<number | null>;
 }
 
 export function spawnServer(args: string[], env: NodeJS.ProcessEnv): StdioServer {
@@ -43,6 +45,12 @@ export function spawnServer(args: string[], env: NodeJS.ProcessEnv): StdioServer
     async stop() {
       await conn.sendRequest('shutdown');
       await conn.sendNotification('exit');
+      const [code] = await exited;
+      conn.dispose();
+      return code;
+    },
+    async endInput() {
+      child.stdin.end();
       const [code] = await exited;
       conn.dispose();
       return code;
