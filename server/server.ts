@@ -228,10 +228,11 @@ export function createServer(connection: Connection, options: ServerOptions): Se
     if (JSON.stringify([previous.context, previous.exclude, previous.workspace]) !== JSON.stringify([config.context, config.exclude, config.workspace])) crossFile.refreshAll();
   });
 
-  connection.onInitialize((params): InitializeResult => {
+  connection.onInitialize(async (params): Promise<InitializeResult> => {
     ctx.negotiated = negotiate(params.capabilities);
     ctx.workspaceFolders = (params.workspaceFolders ?? (params.rootUri ? [{ uri: params.rootUri, name: 'root' }] : [])).map((f) => f.uri);
     settings.initialize(params.initializationOptions);
+    await crossFile.preload();
     return { capabilities: serverCapabilities(), serverInfo: { name: 'spark-lsp', version: VERSION } };
   });
 
