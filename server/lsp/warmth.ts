@@ -5,6 +5,7 @@
 // Owns the settle timers; the Spark client owns where the warm state lives.
 import { createHash } from 'node:crypto';
 import { buildWarmContext } from '../context/prompt.js';
+import { Deadlines, type Deadline } from '../spark/deadlines.js';
 import type { ServerContext } from './context.js';
 import { promptPath } from './uri.js';
 import { mayUse } from './workspace.js';
@@ -20,7 +21,9 @@ function hashKey(uri: string): string {
 }
 
 export class Warmth {
-  private readonly timers = new Map<string, NodeJS.Timeout>();
+  /** Each document's pending settle, all on one timer (a keystroke re-arms no timer). */
+  private readonly settles = new Deadlines();
+  private readonly timers = new Map<string, Deadline>();
   private readonly warmed = new Set<string>();
   private readonly cacheKeys = new Map<string, string>();
   /** Documents edited since their last warm-up was computed (their dependents are computed after them). */
@@ -117,9 +120,7 @@ export class Warmth {
 
   private schedule(uri: string, run: () => void): void {
     this.cancel(uri);
-    const timer = setTimeout(run, SETTLE_MS);
-    timer.unref();
-    this.timers.set(uri, timer);
+    this.timers.set(uri, this.settles.add(Date.now() + SETTLE_MS, run));
   }
 
   /** The document closed: no more warm-ups, and the model side may drop its context. */
@@ -141,13 +142,13 @@ export class Warmth {
   }
 
   dispose(): void {
-    for (const timer of this.timers.values()) clearTimeout(timer);
+    this.settles.clear();
     this.timers.clear();
   }
 
   private cancel(uri: string): void {
-    const timer = this.timers.get(uri);
-    if (timer) clearTimeout(timer);
+    const settle = this.timers.get(uri);
+    if (settle) this.settles.remove(settle);
     this.timers.delete(uri);
   }
 }
