@@ -145,7 +145,5 @@ function lineBreaks(text: string, from: number, to: number): number {
 }
 
 function countLines(text: string): number {
-  let n = 1;
-  for (let i = text.indexOf('\n'); i !== -1; i = text.indexOf('\n', i + 1)) n++;
-  return n;
+  return lineBreaks(text, 0, text.length) + 1;
 }

@@ -4,8 +4,9 @@
 //
 // Invariants: each generate() settles exactly once; its deadline (on the client's one deadline timer,
 // deadlines.ts) and abort listener are removed when it settles, and a failed one withdraws its attempt
-// from the pool (a queued attempt never goes upstream); a request is retried at most once (lost socket, connection limit,
-// previous_response_not_found), on another connection when one is free, and only before its deadline.
+// from the pool (a queued attempt never goes upstream); a request is retried at most once (lost socket,
+// connection limit, previous_response_not_found), on another connection when one is free, and only
+// before its deadline.
 // A request with `warm` forks from its key's warm context when the pool finds it ready (only `input` is
 // sent); a retry after a chained attempt never chains again and sends `warm.fullInput` (a chain fallback
 // when the service lost the context). Unchained attempts of such a request always send `fullInput`.
