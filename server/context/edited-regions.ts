@@ -5,6 +5,8 @@
 // Invariants: regions of one document never overlap nor touch within `MERGE_GAP` lines (such regions merge);
 // `list()` is newest first; a region's lines are in the document's current text (0-based, end exclusive).
 
+import { changedLines } from '../edits/changed-lines.js';
+
 /** An LSP content change: a range in the text before it, or (no range) the whole new text. */
 export interface TextChange {
   range?: { start: { line: number; character: number }; end: { line: number; character: number } } | undefined;
@@ -76,7 +78,7 @@ export class EditedRegions {
   }
 }
 
-export interface LineSpan {
+interface LineSpan {
   start: number;
   /** One past the last old line touched. */
   oldEnd: number;
@@ -89,61 +91,14 @@ function rangeSpan(range: NonNullable<TextChange['range']>, text: string): LineS
   return { start, oldEnd: range.end.line + 1, newEnd: start + countLines(text) };
 }
 
-/**
- * The lines a whole-text replacement changed: what lies between the common leading and trailing lines. Found
- * from the common prefix and suffix in characters (compared in chunks) and the line breaks counted once,
- * without splitting either text into lines: a keystroke of an editor that sends whole texts is not a split of
- * the whole document twice.
- */
-export function wholeSpan(before: string, after: string): LineSpan | undefined {
-  if (before === after) return undefined;
-  const min = Math.min(before.length, after.length);
-  const p = commonPrefix(before, after, min);
-  const q = commonSuffix(before, after, min);
-  const suffixA = before.length - q;
-  const suffixB = after.length - q;
-  const inPrefix = lineBreaks(before, 0, p);
-  const inSuffix = lineBreaks(before, suffixA, before.length);
-  // The lines of each text: the breaks of the prefix, of the suffix, and of what lies between (the prefix and
-  // the suffix may overlap when the change repeats text).
-  const linesA = (p <= suffixA ? inPrefix + lineBreaks(before, p, suffixA) : lineBreaks(before, 0, suffixA)) + inSuffix + 1;
-  const linesB = (p <= suffixB ? inPrefix + lineBreaks(after, p, suffixB) : lineBreaks(after, 0, suffixB)) + inSuffix + 1;
-  // Equal leading lines: those ended within the prefix, and the line at its end when one text ends there
-  // and the other breaks the line there.
-  let head = inPrefix;
-  if ((p === before.length && after.charCodeAt(p) === NEWLINE) || (p === after.length && before.charCodeAt(p) === NEWLINE)) head++;
-  // Equal trailing lines: those begun within the suffix, and the line at its start when that starts a line in both.
-  let tail = inSuffix;
-  if ((suffixA === 0 && (suffixB === 0 || after.charCodeAt(suffixB - 1) === NEWLINE)) || (suffixB === 0 && before.charCodeAt(suffixA - 1) === NEWLINE)) tail++;
-  tail = Math.min(tail, Math.min(linesA, linesB) - head);
-  return { start: head, oldEnd: linesA - tail, newEnd: linesB - tail };
-}
-
-const NEWLINE = 10;
-/** Characters compared at once (as substrings) before comparing one by one. */
-const CHUNK = 256;
-
-function commonPrefix(a: string, b: string, min: number): number {
-  let n = 0;
-  while (n + CHUNK <= min && a.slice(n, n + CHUNK) === b.slice(n, n + CHUNK)) n += CHUNK;
-  while (n < min && a.charCodeAt(n) === b.charCodeAt(n)) n++;
-  return n;
-}
-
-function commonSuffix(a: string, b: string, min: number): number {
-  let n = 0;
-  while (n + CHUNK <= min && a.slice(a.length - n - CHUNK, a.length - n) === b.slice(b.length - n - CHUNK, b.length - n)) n += CHUNK;
-  while (n < min && a.charCodeAt(a.length - 1 - n) === b.charCodeAt(b.length - 1 - n)) n++;
-  return n;
-}
-
-/** Line breaks (`\n`) in text[from, to). */
-function lineBreaks(text: string, from: number, to: number): number {
-  let n = 0;
-  for (let i = text.indexOf('\n', from); i !== -1 && i < to; i = text.indexOf('\n', i + 1)) n++;
-  return n;
+/** The lines a whole-text replacement changed: what lies between the common leading and trailing lines. */
+function wholeSpan(before: string, after: string): LineSpan | undefined {
+  const span = changedLines(before, after);
+  return span && { start: span.first, oldEnd: span.end, newEnd: span.newEnd };
 }
 
 function countLines(text: string): number {
-  return lineBreaks(text, 0, text.length) + 1;
+  let n = 1;
+  for (let i = text.indexOf('\n'); i !== -1; i = text.indexOf('\n', i + 1)) n++;
+  return n;
 }

@@ -2,8 +2,7 @@
 // marked as edited, newest first, shifted by later changes and merged when close.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import fc from 'fast-check';
-import { EditedRegions, wholeSpan, type TextChange } from '../../server/context/edited-regions.js';
+import { EditedRegions, type TextChange } from '../../server/context/edited-regions.js';
 
 const TEN = Array.from({ length: 10 }, (_, i) => `line ${i}`).join('\n');
 
@@ -79,36 +78,4 @@ test('newest first across documents, at most `max`, and a closed document is for
   assert.deepEqual(regions.list('b').map((r) => r.uri), ['a'], 'list() leaves out the document asked about');
   regions.forget('a');
   assert.deepEqual(regions.list().map((r) => r.uri), ['b']);
-});
-
-/** The definition: split both texts into lines, count the equal leading lines, then the equal trailing ones. */
-function spanBySplitting(before: string, after: string) {
-  if (before === after) return undefined;
-  const a = before.split('\n');
-  const b = after.split('\n');
-  let head = 0;
-  while (head < a.length && head < b.length && a[head] === b[head]) head++;
-  let tail = 0;
-  while (tail < a.length - head && tail < b.length - head && a[a.length - 1 - tail] === b[b.length - 1 - tail]) tail++;
-  return { start: head, oldEnd: a.length - tail, newEnd: b.length - tail };
-}
-
-test('a whole-text change spans the lines the definition by splitting says, found without splitting (property)', () => {
-  // Few distinct characters, so that texts share prefixes, suffixes and repeated lines; long enough to
-  // compare in chunks.
-  const text = (max: number) => fc.array(fc.constantFrom('a', 'b', '\n', '\r\n'), { maxLength: max }).map((cs) => cs.join(''));
-  const pair = fc.oneof(
-    fc.tuple(text(12), text(12)),
-    fc.tuple(text(900), text(40), fc.nat(), fc.nat()).map(([base, insert, i, j]): [string, string] => {
-      const from = i % (base.length + 1);
-      const to = from + (j % (base.length - from + 1));
-      return [base, base.slice(0, from) + insert + base.slice(to)];
-    }),
-  );
-  fc.assert(
-    fc.property(pair, ([before, after]) => {
-      assert.deepEqual(wholeSpan(before, after), spanBySplitting(before, after), JSON.stringify([before, after]));
-    }),
-    { numRuns: 3000 },
-  );
 });
