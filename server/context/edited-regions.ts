@@ -5,7 +5,7 @@
 // Invariants: regions of one document never overlap nor touch within `MERGE_GAP` lines (such regions merge);
 // `list()` is newest first; a region's lines are in the document's current text (0-based, end exclusive).
 
-import { changedLines } from '../edits/changed-lines.js';
+import { changedLines, lineBreaks } from '../edits/changed-lines.js';
 
 /** An LSP content change: a range in the text before it, or (no range) the whole new text. */
 export interface TextChange {
@@ -98,7 +98,5 @@ function wholeSpan(before: string, after: string): LineSpan | undefined {
 }
 
 function countLines(text: string): number {
-  let n = 1;
-  for (let i = text.indexOf('\n'); i !== -1; i = text.indexOf('\n', i + 1)) n++;
-  return n;
+  return lineBreaks(text) + 1;
 }

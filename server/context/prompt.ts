@@ -2,6 +2,7 @@
 // Pure: no I/O, timers, globals or logging; it knows nothing of LSP, sockets or the model client.
 // Markers: CURSOR_MARKER where text is to be inserted. TARGET_BEGIN/TARGET_END are no longer sent, but a model
 // may still echo them, so answers are cleaned of them (parse.ts).
+import { lineBreaks } from '../edits/changed-lines.js';
 
 /** Inserted at the cursor in completion prompts. Chosen to be unlikely in real code. */
 export const CURSOR_MARKER = '<|cursor|>';
@@ -155,9 +156,9 @@ export function buildCompletionDelta(args: {
   // Only the text the window can reach is read (with `lines`), so the delta of a long file costs what a short one does.
   const fence = fenceFor(text.slice(Math.max(0, lineStart - budget), lineEnd + budget));
   const [from, to] = frame(text, lineStart, lineEnd, budget - DELTA_NOTE.length - framingChars(fence, languageId) - core.length, 3 / 4);
-  const cursor = args.lines?.cursor ?? countNewlines(text, 0, lineStart);
-  const lineAt = (at: number) => (at >= lineStart ? cursor + countNewlines(text, lineStart, at) : cursor - countNewlines(text, at, lineStart));
-  const numbers = { first: lineAt(from) + 1, last: lineAt(Math.max(from, to - 1)) + 1, total: args.lines?.count ?? countNewlines(text, 0, text.length) + 1 };
+  const cursor = args.lines?.cursor ?? lineBreaks(text, 0, lineStart);
+  const lineAt = (at: number) => (at >= lineStart ? cursor + lineBreaks(text, lineStart, at) : cursor - lineBreaks(text, at, lineStart));
+  const numbers = { first: lineAt(from) + 1, last: lineAt(Math.max(from, to - 1)) + 1, total: args.lines?.count ?? lineBreaks(text, 0, text.length) + 1 };
   return `${DELTA_NOTE}\n${documentBlock(text, from, to, text.slice(from, lineStart) + core + text.slice(lineEnd, to), fence, languageId, numbers)}`;
 }
 
@@ -249,7 +250,7 @@ export function buildPatchPrompt(args: {
   const focusStart = selection?.start ?? 0;
   const focusEnd = selection?.end ?? 0;
   const firstLine = lineNumberAt(text, focusStart);
-  const lastLine = firstLine + countNewlines(text, focusStart, focusEnd);
+  const lastLine = firstLine + lineBreaks(text, focusStart, focusEnd);
   const diagnostics = pickDiagnostics(text, args.diagnostics, firstLine, lastLine, budget, FILE_DIAGNOSTICS_LABEL);
   const fence = fenceFor(text);
   const label = `File: ${oneLine(args.path)} (the file to edit)`;
@@ -364,7 +365,7 @@ function documentBlock(
   const trimmed = from > 0 || to < text.length;
   const first = numbers?.first ?? lineNumberAt(text, from) + 1;
   const last = numbers?.last ?? lineNumberAt(text, Math.max(from, to - 1)) + 1;
-  const label = documentLabel(first, last, numbers?.total ?? countNewlines(text, 0, text.length) + 1, trimmed);
+  const label = documentLabel(first, last, numbers?.total ?? lineBreaks(text, 0, text.length) + 1, trimmed);
   const closing = body.endsWith('\n') || body === '' ? '' : '\n';
   return `${label}\n${fence}${oneLine(languageId)}\n${body}${closing}${fence}\n`;
 }
@@ -493,14 +494,9 @@ function utf8Length(s: string): number {
 }
 
 function lineNumberAt(text: string, offset: number): number {
-  return countNewlines(text, 0, offset);
+  return lineBreaks(text, 0, offset);
 }
 
-function countNewlines(text: string, from: number, to: number): number {
-  let n = 0;
-  for (let i = text.indexOf('\n', from); i !== -1 && i < to; i = text.indexOf('\n', i + 1)) n++;
-  return n;
-}
 
 function lineText(text: string, line: number): string {
   let start = 0;

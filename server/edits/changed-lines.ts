@@ -51,7 +51,7 @@ function commonSuffix(a: string, b: string, min: number): number {
 }
 
 /** Line breaks (`\n`) in text[from, to). */
-function lineBreaks(text: string, from: number, to: number): number {
+export function lineBreaks(text: string, from = 0, to = text.length): number {
   let n = 0;
   for (let i = text.indexOf('\n', from); i !== -1 && i < to; i = text.indexOf('\n', i + 1)) n++;
   return n;

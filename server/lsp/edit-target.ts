@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { instructionOf } from '../context/instruction-comment.js';
 import type { EditScope } from '../context/prompt.js';
 import { SparkError, SparkErrorCode } from '../spark/errors.js';
+import { lineBreaks } from '../edits/changed-lines.js';
 
 const PositionSchema = z.object({ line: z.int().min(0), character: z.int().min(0) });
 export const RangeSchema = z.object({ start: PositionSchema, end: PositionSchema });
@@ -82,9 +83,7 @@ export function shownOffsets(doc: TextDocument, range: Range, instructionLine: n
 }
 
 export function lineAt(text: string, offset: number): number {
-  let n = 0;
-  for (let i = text.indexOf('\n'); i !== -1 && i < offset; i = text.indexOf('\n', i + 1)) n++;
-  return n;
+  return lineBreaks(text, 0, offset);
 }
 
 /** The last line a selection covers: a selection ending at the start of a line does not cover that line. */

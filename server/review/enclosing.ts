@@ -3,6 +3,7 @@
 // indentation languages without a parser. Pure; lines are 0-based, inclusive.
 import type { SymbolSpan } from '../context/cross-file/index.js';
 import type { Lines } from './line-map.js';
+import { lineBreaks } from '../edits/changed-lines.js';
 
 /** A block longer than this is not shown whole; the innermost block that fits is shown instead. */
 export const MAX_BLOCK_LINES = 200;
@@ -36,9 +37,7 @@ export function symbolBlocks(text: string, outline: readonly SymbolSpan[], chang
 
 /** The 0-based line of `offset`, counting on from `fromLine` at `fromOffset`. */
 function lineAt(text: string, fromOffset: number, fromLine: number, offset: number): number {
-  let line = fromLine;
-  for (let i = text.indexOf('\n', fromOffset); i !== -1 && i < offset; i = text.indexOf('\n', i + 1)) line++;
-  return line;
+  return fromLine + lineBreaks(text, fromOffset, offset);
 }
 
 function enclosingBlock(lines: readonly string[], changed: Lines, maxLines: number): Lines {

@@ -4,6 +4,7 @@
 import { DiagnosticSeverity, type Diagnostic } from 'vscode-languageserver';
 import type { Lines } from './line-map.js';
 import type { Finding } from './schema.js';
+import { lineBreaks } from '../edits/changed-lines.js';
 
 /** `source` of every review diagnostic. */
 export const REVIEW_SOURCE = 'spark-review';
@@ -131,10 +132,8 @@ export function fixInstruction(data: Pick<ReviewData, 'title' | 'body'>, lines: 
 }
 
 function countLines(text: string): number {
-  let n = 1;
-  for (let i = text.indexOf('\n'); i !== -1; i = text.indexOf('\n', i + 1)) n++;
   // A final newline ends the last line; it does not start another one a finding could point at.
-  return text.endsWith('\n') ? n - 1 : n;
+  return lineBreaks(text, 0, text.length - 1) + 1;
 }
 
 const stripCr = (line: string) => (line.endsWith('\r') ? line.slice(0, -1) : line);

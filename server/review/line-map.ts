@@ -3,6 +3,7 @@
 // Lines are 0-based. A LineEdit replaces the old lines [from, to) with `count` new lines; edits of one
 // change apply in order, each in the coordinates left by the previous one.
 import { diffArrays } from 'diff';
+import { lineBreaks } from '../edits/changed-lines.js';
 
 export interface LineEdit {
   from: number;
@@ -29,7 +30,7 @@ export type ContentChange = { range: { start: Position; end: Position }; text: s
  * lines (or deletes them) leaves its neighbours untouched; any other change touches the lines it spans.
  */
 export function lineEditOf(range: { start: Position; end: Position }, text: string): LineEdit {
-  const newlines = countNewlines(text);
+  const newlines = lineBreaks(text);
   const aligned = range.start.character === 0 && range.end.character === 0 && (text === '' || text.endsWith('\n'));
   if (aligned) return { from: range.start.line, to: range.end.line, count: newlines };
   return { from: range.start.line, to: range.end.line + 1, count: newlines + 1 };
@@ -85,8 +86,3 @@ export function mapLines(lines: Lines, edits: readonly LineEdit[]): Lines | unde
   return { start, end };
 }
 
-function countNewlines(text: string): number {
-  let n = 0;
-  for (let i = text.indexOf('\n'); i !== -1; i = text.indexOf('\n', i + 1)) n++;
-  return n;
-}

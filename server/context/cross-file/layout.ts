@@ -12,6 +12,7 @@ import type { SymbolSpan } from './symbols.js';
 import { fenceLanguage, languageOfPath } from './syntax.js';
 import type { TokenCounter } from './tokens.js';
 import { dirOf } from './view.js';
+import { lineBreaks } from '../../edits/changed-lines.js';
 
 /** A region the user changed recently in another file. */
 export interface RecentEdit {
@@ -263,10 +264,9 @@ function headLines(text: string, maxChars: number): string {
   return nl === -1 ? '' : text.slice(0, nl + 1);
 }
 
+/** Lines of `text`; a final line break ends the last line rather than starting another. */
 function lineCount(text: string): number {
-  let n = 1;
-  for (let i = text.indexOf('\n'); i !== -1 && i < text.length - 1; i = text.indexOf('\n', i + 1)) n++;
-  return n;
+  return lineBreaks(text, 0, text.length - 1) + 1;
 }
 
 function withNewline(s: string): string {
