@@ -17,6 +17,7 @@ import {
   type CodeAction,
   type Diagnostic,
   type PublishDiagnosticsParams,
+  type Range,
   type TextDocumentEdit,
   type TextEdit,
 } from 'vscode-languageserver-protocol/node';
@@ -120,6 +121,11 @@ async function diagnosticsWhen(what: string, pred: (d: Diagnostic[]) => boolean,
   return latest(uri)!;
 }
 
+/** The code actions listed for `range` of the sample, with `diagnostics` in the request's context. */
+function actions(range: Range, diagnostics: Diagnostic[] = []): Promise<CodeAction[]> {
+  return h.client.sendRequest(CodeActionRequest.type, { textDocument: { uri: URI }, range, context: { diagnostics } }) as Promise<CodeAction[]>;
+}
+
 function edit(instruction = 'drop the empty check', range = GUARD_RANGE): Promise<unknown> {
   return h.client.sendRequest(ExecuteCommandRequest.type, { command: 'spark.edit', arguments: [{ uri: URI, range, instruction }] });
 }
@@ -191,7 +197,7 @@ test('a finding goes away when the user changes its lines, and moves with lines 
   const after = published.length;
   h.change(URI, `// header\n${EDITED.replace('return total / values.length;', 'return values.length ? total / values.length : 0;')}\n// trailer\n`);
   // A change below the finding neither drops nor moves it: nothing new is published for it.
-  await h.client.sendRequest(CodeActionRequest.type, { textDocument: { uri: URI }, range: GUARD_RANGE, context: { diagnostics: [] } });
+  await actions(GUARD_RANGE);
   assert.equal(published.length, after);
   assert.ok(after > count);
 });
@@ -210,11 +216,7 @@ test('quick fix through resolve: "Spark: Fix <title>" edits with the finding as 
   h.open(URI, SOURCE);
   await edit();
   const [finding] = await diagnosticsWhen('published', (d) => d.length === 1);
-  const listed = (await h.client.sendRequest(CodeActionRequest.type, {
-    textDocument: { uri: URI },
-    range: finding!.range,
-    context: { diagnostics: [finding!] },
-  })) as CodeAction[];
+  const listed = await actions(finding!.range, [finding!]);
   const fix = listed.find((a) => a.title === 'Spark: Fix [P1] Division by zero when values is empty');
   assert.ok(fix, listed.map((a) => a.title).join(', '));
   assert.equal(fix.kind, 'quickfix');
@@ -244,11 +246,7 @@ test('quick fix through the command path (no resolve): spark.edit applies the fi
   h.open(URI, SOURCE);
   await edit();
   const [finding] = await diagnosticsWhen('published', (d) => d.length === 1);
-  const listed = (await h.client.sendRequest(CodeActionRequest.type, {
-    textDocument: { uri: URI },
-    range: finding!.range,
-    context: { diagnostics: [{ ...finding!, data: undefined }] },
-  })) as CodeAction[];
+  const listed = await actions(finding!.range, [{ ...finding!, data: undefined }]);
   const fix = listed.find((a) => a.title.startsWith('Spark: Fix [P1]'));
   assert.equal(fix?.command?.command, 'spark.edit');
   const args = fix!.command!.arguments![0] as { instruction: string; scope: string; range: { start: { line: number } } };
@@ -266,7 +264,7 @@ test('quick fix through the command path (no resolve): spark.edit applies the fi
 test('spark.review on demand: the whole file when it is saved, the changes since the save when it is not, or a range', { timeout: 15_000 }, async () => {
   await start((request) => (/as it is/.test(request.inputText) ? [DIVISION] : [{ title: '[P0] Guard removed', priority: 0, start: 2 }]));
   h.open(URI, SOURCE);
-  const listed = (await h.client.sendRequest(CodeActionRequest.type, { textDocument: { uri: URI }, range: GUARD_RANGE, context: { diagnostics: [] } })) as CodeAction[];
+  const listed = await actions(GUARD_RANGE);
   const action = listed.find((a) => a.title === 'Spark: Review this file');
   assert.deepEqual(action?.command, { title: 'Spark: Review this file', command: 'spark.review', arguments: [{ uri: URI }] });
   assert.equal(action?.kind, 'source');
@@ -304,7 +302,7 @@ test('spark.review.enabled false: no review after an edit, no action, and spark.
   h.open(URI, SOURCE);
   assert.deepEqual(await edit(), { applied: true });
   assert.equal(reviewer().started, 0);
-  const listed = (await h.client.sendRequest(CodeActionRequest.type, { textDocument: { uri: URI }, range: GUARD_RANGE, context: { diagnostics: [] } })) as CodeAction[];
+  const listed = await actions(GUARD_RANGE);
   assert.ok(!listed.some((a) => a.title === 'Spark: Review this file'));
   assert.deepEqual(await h.client.sendRequest(ExecuteCommandRequest.type, { command: 'spark.review', arguments: [{ uri: URI }] }), { reviewed: false, findings: 0 });
   const messages = await h.waitForMessages(1);
