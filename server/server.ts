@@ -81,7 +81,8 @@ export function createServer(connection: Connection, options: ServerOptions): Se
   let warmth!: Warmth; // made right below: it needs the context it belongs to
   let reviewer!: Reviewer;
   let crossFile!: CrossFile; // likewise
-  // Built on first use (listing code actions, an edit), never before: a folder may be large.
+  // Built on first use (listing code actions, an edit), or at initialize when cross-file context is on (its first
+  // document needs it), never before: a folder may be large.
   const workspaceIndex = new WorkspaceIndex({
     policy: () => workspacePolicy(ctx.workspaceFolders, config),
     onError: (message) => log.warn(`workspace index: ${message}`),

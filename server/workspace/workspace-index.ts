@@ -13,6 +13,7 @@
 //   settled(): Promise<void>               resolves once every event given so far is folded in
 //   onDidChange(listener): listener({ created, changed, deleted }) with URIs as the events named them
 //   contains(uri), invalidate(), dispose()
+//   started: whether a build has begun (without starting one)
 // Invariants: a snapshot is immutable (a new array per change); events are folded in order, after any build
 // in flight (a build may already hold their effect: folding is idempotent, by stat); a change of folders,
 // exclusions or the size cap, a `.gitignore` or info/exclude change, or a created directory invalidates the
@@ -100,6 +101,10 @@ export class WorkspaceIndex {
       now: options.now ?? Date.now,
       onError: options.onError ?? (() => {}),
     };
+  }
+
+  get started(): boolean {
+    return this.built !== undefined || this.building !== undefined;
   }
 
   current(): IndexSnapshot | undefined {

@@ -249,3 +249,15 @@ test('edits of every scope carry the same cross-file context, most stable first'
     assert.ok(input.indexOf('Declarations from other files') < input.indexOf('Recent edits in other files'));
   }
 });
+
+test('with cross-file context on, the workspace is listed from initialize on; with it off, only on first use', async () => {
+  await start({ 'src/util.ts': UTIL });
+  assert.equal(h!.server.context.workspaceIndex.started, true, 'the listing began before any document opened');
+  const snapshot = await h!.server.context.workspaceIndex.ready();
+  assert.deepEqual(snapshot.folders[0]?.files, ['src/util.ts']);
+  await h!.close();
+  await tree!.cleanup();
+
+  await start({ 'src/util.ts': UTIL }, { initializationOptions: { context: { crossFileTokens: 0 } }, settings: { context: { crossFileTokens: 0 } } });
+  assert.equal(h!.server.context.workspaceIndex.started, false);
+});

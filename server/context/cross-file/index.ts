@@ -34,4 +34,5 @@ export {
   type OpenFile,
   type RecentEdit,
 } from './layout.js';
+export { primeAnalysis, type PrimeRun } from './prime.js';
 export { boundedPieces, cachingTokenCounter, estimateTokenCount, loadTokenCounter, type TokenCounter } from './tokens.js';
