@@ -11,23 +11,41 @@ const INFO_EXCLUDE = '\0info/exclude';
 /** git's core.ignorecase defaults to how the file system compares names. */
 const OPTIONS = { allowRelativePaths: true, ignorecase: process.platform === 'win32' || process.platform === 'darwin' };
 
+/** The texts rules were built from, as [directory or the info/exclude key, text]: what crosses a thread. */
+export type IgnoreSources = [string, string][];
+
 export class IgnoreRules {
-  /** Directory relative to the folder ('' for the root) -> its rules. */
-  private readonly byDir = new Map<string, Ignore>();
+  /** Directory relative to the folder ('' for the root) -> its rules, and the text they came from. */
+  private readonly byDir = new Map<string, { rules: Ignore; text: string }>();
+
+  /** Rules built again from `sources()` of another instance (another thread's). */
+  static fromSources(sources: IgnoreSources): IgnoreRules {
+    const rules = new IgnoreRules();
+    for (const [dir, text] of sources) rules.set(dir, text);
+    return rules;
+  }
+
+  sources(): IgnoreSources {
+    return [...this.byDir].map(([dir, { text }]) => [dir, text]);
+  }
 
   /** Adds the text of `<dir>/.gitignore` (dir relative to the folder, '' for the root). */
   addGitignore(dir: string, text: string): void {
-    this.byDir.set(dir, ignore(OPTIONS).add(text));
+    this.set(dir, text);
   }
 
   /** Adds the text of `.git/info/exclude`. */
   addInfoExclude(text: string): void {
-    this.byDir.set(INFO_EXCLUDE, ignore(OPTIONS).add(text));
+    this.set(INFO_EXCLUDE, text);
   }
 
   /** Drops the rules of `<dir>/.gitignore` (the file was deleted). */
   removeGitignore(dir: string): void {
     this.byDir.delete(dir);
+  }
+
+  private set(key: string, text: string): void {
+    this.byDir.set(key, { rules: ignore(OPTIONS).add(text), text });
   }
 
   hasRulesIn(dir: string): boolean {
@@ -38,9 +56,9 @@ export class IgnoreRules {
   ignores(relative: string, isDir: boolean): boolean {
     if (this.byDir.size === 0) return false;
     let ignored = false;
-    const test = (rules: Ignore | undefined, sub: string) => {
-      if (!rules || sub === '') return;
-      const r = rules.test(isDir ? `${sub}/` : sub);
+    const test = (entry: { rules: Ignore } | undefined, sub: string) => {
+      if (!entry || sub === '') return;
+      const r = entry.rules.test(isDir ? `${sub}/` : sub);
       if (r.ignored) ignored = true;
       else if (r.unignored) ignored = false;
     };

@@ -1,9 +1,11 @@
 // Listing a workspace on a real directory tree: gitignore semantics (checked against git itself), content
-// exclusions, binaries, the size cap, symlinks, nested folders and the bounds.
+// exclusions, binaries, the size cap, symlinks, nested folders and the bounds; and the same listing made on a
+// worker thread.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { afterEach, test } from 'node:test';
 import { listFolder, listWorkspace } from '../../server/workspace/listing.js';
+import { listWorkspaceOffThread } from '../../server/workspace/listing-thread.js';
 import type { WorkspacePolicy } from '../../server/workspace/policy.js';
 import { tmpTree, type TmpTree } from '../support/tmp-tree.js';
 
@@ -111,4 +113,51 @@ test('a missing folder lists nothing; the bounds cut a listing short and say so'
   const timed = await listFolder(policy, { uri: t.uri('ws'), fsPath: t.path('ws') }, { timeBudgetMs: -1 });
   assert.deepEqual(timed.files, []);
   assert.equal(timed.truncated, 'time');
+});
+
+/** Paths whose ignore verdict the rules of GITIGNORE_TREE decide in every way they can. */
+const PROBES: [string, boolean][] = [
+  ['a.log', false],
+  ['keep.log', false],
+  ['build', true],
+  ['src/build', true],
+  ['docs', true],
+  ['src/docs', false],
+  ['tmp/scratch.txt', false],
+  ['tmp/wanted.txt', false],
+  ['local-only.txt', false],
+  ['pkg/x.gen.ts', false],
+  ['pkg/important.gen.ts', false],
+  ['pkg/debug.log', false],
+  ['other/x.gen.ts', false],
+  ['new.log', false],
+  ['pkg/deeper/z.gen.ts', false],
+];
+
+test('on a worker thread: the same files, the same truncation and ignore rules that decide alike', async () => {
+  t = await tmpTree({ 'ws/README.md': 'readme\n' });
+  for (const [relative, text] of Object.entries(GITIGNORE_TREE)) await t.write(`ws/${relative}`, text);
+  const policy = policyFor(t, ['ws']);
+  const fallbacks: string[] = [];
+  for (const limits of [{}, { maxFiles: 3 }]) {
+    const [here] = await listWorkspace(policy, limits);
+    const [there] = await listWorkspaceOffThread(policy, limits, (why) => fallbacks.push(why));
+    assert.deepEqual(there!.files, here!.files);
+    assert.equal(there!.truncated, here!.truncated);
+    assert.equal(there!.folder, here!.folder);
+    for (const [path, isDir] of PROBES) assert.equal(there!.rules.ignores(path, isDir), here!.rules.ignores(path, isDir), path);
+  }
+  assert.deepEqual(fallbacks, []);
+  // The probes are not all alike: the comparison above can tell rules apart.
+  const [here] = await listWorkspace(policy);
+  assert.deepEqual(new Set(PROBES.map(([path, isDir]) => here!.rules.ignores(path, isDir))), new Set([true, false]));
+});
+
+test('when the listing thread cannot run, the listing is made here and says why', async () => {
+  t = await tmpTree({ 'ws/a.ts': 'a\n', 'ws/b.ts': 'b\n' });
+  const fallbacks: string[] = [];
+  const [listing] = await listWorkspaceOffThread(policyFor(t, ['ws']), {}, (why) => fallbacks.push(why), new URL('./no-such-worker.js', import.meta.url));
+  assert.deepEqual(listing!.files, ['a.ts', 'b.ts']);
+  assert.equal(fallbacks.length, 1);
+  assert.match(fallbacks[0]!, /listing thread/);
 });
