@@ -81,8 +81,8 @@ export function createServer(connection: Connection, options: ServerOptions): Se
   let warmth!: Warmth; // made right below: it needs the context it belongs to
   let reviewer!: Reviewer;
   let crossFile!: CrossFile; // likewise
-  // Built on first use (listing code actions, an edit), or at initialize when cross-file context is on (its first
-  // document needs it), never before: a folder may be large.
+  // Built at initialize when cross-file context is on (its first document needs it), else on first use (listing
+  // code actions, an edit); the listing runs on a thread of its own.
   const workspaceIndex = new WorkspaceIndex({
     policy: () => workspacePolicy(ctx.workspaceFolders, config),
     onError: (message) => log.warn(`workspace index: ${message}`),

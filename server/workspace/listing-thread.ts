@@ -6,14 +6,14 @@
 //
 // API:
 //   listWorkspaceOffThread(policy, limits?, onFallback?) -> Promise<FolderListing[]> (as listWorkspace)
-//   TransferredListing, toTransfer(listing), fromTransfer(transferred): the shape that crosses the thread
+//   ListingJob, toTransfer(listing): what the worker (listing-worker.ts) is given and what it posts back
 import { Worker } from 'node:worker_threads';
 import { IgnoreRules, type IgnoreSources } from './ignore-rules.js';
 import { listWorkspace, type FolderListing, type ListingLimits } from './listing.js';
 import type { WorkspacePolicy } from './policy.js';
 
 /** A FolderListing with its rules as the texts they were built from (structured-clonable). */
-export interface TransferredListing extends Omit<FolderListing, 'rules'> {
+interface TransferredListing extends Omit<FolderListing, 'rules'> {
   rules: IgnoreSources;
 }
 
@@ -26,7 +26,7 @@ export function toTransfer(listing: FolderListing): TransferredListing {
   return { ...listing, rules: listing.rules.sources() };
 }
 
-export function fromTransfer(listing: TransferredListing): FolderListing {
+function fromTransfer(listing: TransferredListing): FolderListing {
   return { ...listing, rules: IgnoreRules.fromSources(listing.rules) };
 }
 

@@ -115,7 +115,7 @@ test('a missing folder lists nothing; the bounds cut a listing short and say so'
   assert.equal(timed.truncated, 'time');
 });
 
-/** Paths whose ignore verdict the rules of GITIGNORE_TREE decide in every way they can. */
+/** Paths, and whether each is asked about as a directory, that the rules of GITIGNORE_TREE decide in different ways. */
 const PROBES: [string, boolean][] = [
   ['a.log', false],
   ['keep.log', false],
