@@ -4,7 +4,8 @@
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { test } from 'node:test';
-import { FIXED, reviewInputs, script, STATS } from './review-script.js';
+import { STATS } from '../support/review-sample.js';
+import { FIXED, reviewInputs, script } from './review-script.js';
 import { runEmacsScript, workspace } from './support.js';
 
 test('eglot: review diagnostics in flymake, the quick fix through spark.edit, spark-lsp-review', async () => {

@@ -4,7 +4,8 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, test } from 'node:test';
-import { FIXED, reviewInputs, script, STATS } from './review-script.js';
+import { STATS } from '../support/review-sample.js';
+import { FIXED, reviewInputs, script } from './review-script.js';
 import { editor, ROOT, runEditor, workspace, type Workspace } from './support.js';
 
 let ws: Workspace | undefined;

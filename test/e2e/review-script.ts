@@ -1,18 +1,9 @@
-// What the models answer in the review e2e tests (Neovim and Emacs): the sample file, Spark's edits chosen from
-// the instruction, and the review model's findings (through spark-sim's reviewer hook) chosen from what the
-// review request shows.
+// What the models answer in the review e2e tests (Neovim and Emacs) on the sample file of
+// test/support/review-sample.ts: Spark's edits chosen from the instruction, and the review model's findings
+// (through spark-sim's reviewer hook) chosen from what the review request shows.
 import type { SimFinding, SimRequest, SparkSim } from '../../server/sim/api.js';
+import { STATS } from '../support/review-sample.js';
 import { isReviewRequest } from './support.js';
-
-export const STATS = [
-  'export function mean(values: number[]) {',
-  '  if (values.length === 0) return 0;',
-  '  let total = 0;',
-  '  for (const v of values) total += v;',
-  '  return total / values.length;',
-  '}',
-  '',
-].join('\n');
 
 /** The sample after the edit and the fix. */
 export const FIXED = STATS.replace('  if (values.length === 0) return 0;', '  // values are never empty').replace(

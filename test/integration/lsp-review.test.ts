@@ -26,21 +26,13 @@ import type { SimFinding, SimReply, SimRequest } from '../../server/sim/api.js';
 import { REVIEW_INSTRUCTIONS } from '../../server/review/prompt.js';
 import { REVIEW_JSON_SCHEMA } from '../../server/review/schema.js';
 import { EGLOT_CAPABILITIES, startHarness, until, type Harness, type HarnessOptions } from '../support/lsp-harness.js';
+import { STATS } from '../support/review-sample.js';
 
 const URI = 'file:///work/src/stats.ts';
 const PATH = '/work/src/stats.ts';
-const SOURCE = [
-  'export function mean(values: number[]) {',
-  '  if (values.length === 0) return 0;',
-  '  let total = 0;',
-  '  for (const v of values) total += v;',
-  '  return total / values.length;',
-  '}',
-  '',
-].join('\n');
 const GUARD_RANGE = { start: { line: 1, character: 0 }, end: { line: 2, character: 0 } };
 const NO_GUARD = '  // values are never empty\n';
-const EDITED = SOURCE.replace('  if (values.length === 0) return 0;\n', NO_GUARD);
+const EDITED = STATS.replace('  if (values.length === 0) return 0;\n', NO_GUARD);
 
 interface ScriptedFinding {
   title: string;
@@ -143,7 +135,7 @@ test('an applied edit is reviewed in the background: its findings become diagnos
     { title: '[P2] The comment claims more than the callers promise', priority: 2, start: 2 },
     { title: 'Loop could be a reduce', priority: 3, start: 4 },
   ]);
-  h.open(URI, SOURCE);
+  h.open(URI, STATS);
   assert.deepEqual(await edit(), { applied: true });
   assert.equal(h.text(URI), EDITED);
   const diagnostics = await diagnosticsWhen('the review is published', (d) => d.length === 3);
@@ -174,7 +166,7 @@ test('an applied edit is reviewed in the background: its findings become diagnos
 
 test('a clean review publishes no diagnostics, and a later one replaces the earlier findings', { timeout: 15_000 }, async () => {
   await start((_, n) => (n === 1 ? [DIVISION] : []));
-  h.open(URI, SOURCE);
+  h.open(URI, STATS);
   await edit();
   await diagnosticsWhen('the first review', (d) => d.length === 1);
   await edit('say why', { start: { line: 1, character: 0 }, end: { line: 2, character: 0 } });
@@ -184,7 +176,7 @@ test('a clean review publishes no diagnostics, and a later one replaces the earl
 
 test('a finding goes away when the user changes its lines, and moves with lines added above it', { timeout: 15_000 }, async () => {
   await start(() => [DIVISION, { title: '[P2] Comment is wrong', priority: 2, start: 2 }]);
-  h.open(URI, SOURCE);
+  h.open(URI, STATS);
   await edit();
   await diagnosticsWhen('published', (d) => d.length === 2);
   const count = published.length;
@@ -204,7 +196,7 @@ test('a finding goes away when the user changes its lines, and moves with lines 
 
 test('closing the file clears its findings', { timeout: 15_000 }, async () => {
   await start(() => [DIVISION]);
-  h.open(URI, SOURCE);
+  h.open(URI, STATS);
   await edit();
   await diagnosticsWhen('published', (d) => d.length === 1);
   void h.client.sendNotification('textDocument/didClose', { textDocument: { uri: URI } });
@@ -213,7 +205,7 @@ test('closing the file clears its findings', { timeout: 15_000 }, async () => {
 
 test('quick fix through resolve: "Spark: Fix <title>" edits with the finding as the instruction, and the fixed file is reviewed again', { timeout: 15_000 }, async () => {
   await start((_, n) => (n === 1 ? [DIVISION] : []));
-  h.open(URI, SOURCE);
+  h.open(URI, STATS);
   await edit();
   const [finding] = await diagnosticsWhen('published', (d) => d.length === 1);
   const listed = await actions(finding!.range, [finding!]);
@@ -243,7 +235,7 @@ test('quick fix through resolve: "Spark: Fix <title>" edits with the finding as 
 
 test('quick fix through the command path (no resolve): spark.edit applies the fix, and the file is reviewed again', { timeout: 15_000 }, async () => {
   await start((_, n) => (n === 1 ? [DIVISION] : []), { capabilities: EGLOT_CAPABILITIES });
-  h.open(URI, SOURCE);
+  h.open(URI, STATS);
   await edit();
   const [finding] = await diagnosticsWhen('published', (d) => d.length === 1);
   const listed = await actions(finding!.range, [{ ...finding!, data: undefined }]);
@@ -263,7 +255,7 @@ test('quick fix through the command path (no resolve): spark.edit applies the fi
 
 test('spark.review on demand: the whole file when it is saved, the changes since the save when it is not, or a range', { timeout: 15_000 }, async () => {
   await start((request) => (/as it is/.test(request.inputText) ? [DIVISION] : [{ title: '[P0] Guard removed', priority: 0, start: 2 }]));
-  h.open(URI, SOURCE);
+  h.open(URI, STATS);
   const listed = await actions(GUARD_RANGE);
   const action = listed.find((a) => a.title === 'Spark: Review this file');
   assert.deepEqual(action?.command, { title: 'Spark: Review this file', command: 'spark.review', arguments: [{ uri: URI }] });
@@ -299,7 +291,7 @@ test('spark.review on demand: the whole file when it is saved, the changes since
 
 test('spark.review.enabled false: no review after an edit, no action, and spark.review says reviews are off', { timeout: 15_000 }, async () => {
   await start(() => [DIVISION], { settings: { review: { enabled: false } } });
-  h.open(URI, SOURCE);
+  h.open(URI, STATS);
   assert.deepEqual(await edit(), { applied: true });
   assert.equal(reviewer().started, 0);
   const listed = await actions(GUARD_RANGE);
@@ -312,7 +304,7 @@ test('spark.review.enabled false: no review after an edit, no action, and spark.
 
 test('spark.review.afterEdit false: edits are not reviewed, spark.review still is', { timeout: 15_000 }, async () => {
   await start(() => [DIVISION], { settings: { review: { afterEdit: false } } });
-  h.open(URI, SOURCE);
+  h.open(URI, STATS);
   await edit();
   assert.equal(reviewer().started, 0);
   assert.deepEqual(await h.client.sendRequest(ExecuteCommandRequest.type, { command: 'spark.review', arguments: [{ uri: URI }] }), { reviewed: true, findings: 1 });
@@ -320,7 +312,7 @@ test('spark.review.afterEdit false: edits are not reviewed, spark.review still i
 
 test('a refused review model is said once, naming the model and the setting, and reviews stop until the settings change', { timeout: 15_000 }, async () => {
   await start(() => [DIVISION], { settings: { review: { model: 'gpt-review-missing' } }, sim: { models: { 'gpt-review-missing': { refuse: 'no-access' } } } });
-  h.open(URI, SOURCE);
+  h.open(URI, STATS);
   await edit();
   const [message] = await h.waitForMessages(1);
   assert.equal(message!.type, 2, 'a warning');
@@ -347,7 +339,7 @@ test('a refused review model is said once, naming the model and the setting, and
 test('a malformed or truncated review answer is logged and dropped, never shown', { timeout: 15_000 }, async () => {
   const answers = [answerOf([DIVISION]).slice(0, 80), '{"findings": [], "overall_correctness": "maybe"}', { text: answerOf([DIVISION]), incomplete: true }, 'Looks good to me.'];
   await start((_, n) => answers[n - 1] ?? [DIVISION]);
-  h.open(URI, SOURCE);
+  h.open(URI, STATS);
   for (let i = 0; i < 3; i++) {
     await edit(`try ${i}`, { start: { line: 1, character: 0 }, end: { line: 2, character: 0 } });
     await until(`review ${i + 1} is dropped`, () => h.logs.filter((l) => /review failed/.test(l.message)).length === i + 1);
@@ -370,7 +362,7 @@ test('a review in flight is superseded by a newer edit of the same file: only th
   await start((_, n) =>
     n === 1 ? { text: answerOf([{ title: '[P1] Stale finding', priority: 1, start: 2 }]), firstTokenMs: 60_000 } : [DIVISION],
   );
-  h.open(URI, SOURCE);
+  h.open(URI, STATS);
   await edit();
   await until('the first review is in flight', () => reviews().length === 1);
   await edit('say why', { start: { line: 1, character: 0 }, end: { line: 2, character: 0 } });
@@ -394,14 +386,14 @@ async function startOnDisk(files: Record<string, string>, review: (request: SimR
 const MATH = 'export function divide(a: number, b: number): number {\n  return a / b;\n}\n';
 
 test('a workspace edit is reviewed as one change; findings on a file that is not open are published for it', { timeout: 15_000 }, async (t) => {
-  const dir = await startOnDisk({ 'src/stats.ts': SOURCE, 'src/math.ts': MATH }, (request) => [
+  const dir = await startOnDisk({ 'src/stats.ts': STATS, 'src/math.ts': MATH }, (request) => [
     { ...DIVISION, path: join(dir, 'src/stats.ts'), start: 4 },
     { title: '[P2] divide no longer checks b', priority: 2, start: 2, path: join(dir, 'src/math.ts') },
   ]);
   t.after(() => rmSync(dir, { recursive: true, force: true }));
   const stats = h.uri('src/stats.ts');
   const math = h.uri('src/math.ts');
-  h.open(stats, SOURCE);
+  h.open(stats, STATS);
   h.sim.setResponder((request) =>
     isReview(request)
       ? ''
