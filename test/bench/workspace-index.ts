@@ -8,13 +8,17 @@ import os from 'node:os';
 import path from 'node:path';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
-import type { WorkspaceIndex as SourceIndex } from '../../server/workspace/workspace-index.js';
-
-/** The built index (`npm run bench` builds first): its listing thread runs compiled JavaScript, as in the server. */
-const { WorkspaceIndex } = (await import(new URL('../../dist/server/workspace/workspace-index.js', import.meta.url).href)) as {
-  WorkspaceIndex: typeof SourceIndex;
-};
+import type { WorkspaceIndex } from '../../server/workspace/workspace-index.js';
 import { barChart, gcFunction, machine, mib, now, printTable, round, summarize, writeResults, type Bench } from './support.js';
+
+/**
+ * The built index (`npm run bench` builds first), loaded when this benchmark runs: its listing thread then runs
+ * compiled JavaScript, as in the server.
+ */
+async function builtIndex(): Promise<typeof WorkspaceIndex> {
+  const built = new URL('../../dist/server/workspace/workspace-index.js', import.meta.url);
+  return ((await import(built.href)) as { WorkspaceIndex: typeof WorkspaceIndex }).WorkspaceIndex;
+}
 
 async function generate(root: string, files: number): Promise<void> {
   const writes: [string, string][] = [['.gitignore', 'node_modules/\ndist/\n*.log\n']];
@@ -39,6 +43,7 @@ interface Row {
 }
 
 async function measure(files: number, runs: number): Promise<Row> {
+  const WorkspaceIndex = await builtIndex();
   const root = await fs.mkdtemp(path.join(os.tmpdir(), 'spark-lsp-bench-ws-'));
   try {
     await generate(root, files);
