@@ -10,7 +10,7 @@
 import { Worker } from 'node:worker_threads';
 import { IgnoreRules, type IgnoreSources } from './ignore-rules.js';
 import { listWorkspace, type FolderListing, type ListingLimits } from './listing.js';
-import type { WorkspacePolicy } from './policy.js';
+import { diskFolders, type WorkspacePolicy } from './policy.js';
 
 /** A FolderListing with its rules as the texts they were built from (structured-clonable). */
 interface TransferredListing extends Omit<FolderListing, 'rules'> {
@@ -38,6 +38,8 @@ export function listWorkspaceOffThread(
   onFallback: (why: string) => void = () => {},
   workerUrl: URL = WORKER,
 ): Promise<FolderListing[]> {
+  // Nothing on disk to walk (no folders, or none with a file: URI): no thread to start for it.
+  if (diskFolders(policy).length === 0) return listWorkspace(policy, limits);
   const job: ListingJob = { policy, limits };
   let worker: Worker;
   try {

@@ -160,4 +160,7 @@ test('when the listing thread cannot run, the listing is made here and says why'
   assert.deepEqual(listing!.files, ['a.ts', 'b.ts']);
   assert.equal(fallbacks.length, 1);
   assert.match(fallbacks[0]!, /listing thread/);
+  // Without a folder on disk there is nothing to walk, and no thread is started for it.
+  assert.deepEqual(await listWorkspaceOffThread({ ...policyFor(t, []), folders: ['untitled:x'] }, {}, (why) => fallbacks.push(why), new URL('./no-such-worker.js', import.meta.url)), []);
+  assert.equal(fallbacks.length, 1);
 });
