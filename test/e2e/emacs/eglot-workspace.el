@@ -6,14 +6,9 @@
 ;; M-x spark-lsp-tests extends test/total.test.ts, which no buffer visits either.  eglot asks before
 ;; editing a file it does not visit (y-or-n-p, answered yes here as a user would).  Exit 0 = pass.
 
-(load (expand-file-name "common.el" (file-name-directory load-file-name)) nil t)
-(require 'eglot)
+(load (expand-file-name "eglot-common.el" (file-name-directory load-file-name)) nil t)
 
-(setq eglot-confirm-server-initiated-edits nil)
-(defvar spark-e2e-server nil)
 (defvar spark-e2e-asked nil "Questions eglot asked, newest first.")
-(setq spark-e2e-dump-function
-      (lambda () (when spark-e2e-server (spark-e2e-dump-buffer (jsonrpc-events-buffer spark-e2e-server)))))
 
 (defun spark-e2e-visiting (relative)
   "The buffer visiting RELATIVE (to the workspace), or nil."
@@ -21,9 +16,7 @@
 
 (spark-e2e-main
  (find-file (expand-file-name "src/total.ts" spark-e2e-dir))
- (call-interactively #'eglot)
- (unless (spark-e2e-wait (lambda () (setq spark-e2e-server (spark-lsp--eglot-server))) 20)
-   (spark-e2e-fail "eglot did not connect to spark-lsp"))
+ (spark-e2e-eglot-connect)
  (spark-e2e-step "eglot connected")
 
  ;; 1. C-u C-u M-x spark-lsp-edit: the workspace scope, no region.

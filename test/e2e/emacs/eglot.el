@@ -4,21 +4,15 @@
 ;; eglot has no codeAction/resolve, so code actions come with the spark.edit command and the edit
 ;; arrives as a server-initiated workspace/applyEdit.  Exit 0 = pass; otherwise a FAIL: line.
 
-(load (expand-file-name "common.el" (file-name-directory load-file-name)) nil t)
-(require 'eglot) ; after spark-lsp.el, so its with-eval-after-load set-up runs now
+(load (expand-file-name "eglot-common.el" (file-name-directory load-file-name)) nil t)
 
-;; Server-initiated edits would ask y-or-n-p, which reads stdin in batch mode.
-(setq eglot-confirm-server-initiated-edits nil)
 ;; Reaches the server as initializationOptions and workspace/configuration; the test checks the
 ;; requests the model got carry it.
 (setq spark-lsp-settings '(:reasoningEffort "low"))
 
-(defvar spark-e2e-server nil)
 (defvar spark-e2e-commands nil "Commands eglot executed, newest first.")
 (advice-add 'eglot-execute-command :before
             (lambda (_server command arguments) (push (cons command arguments) spark-e2e-commands)))
-(setq spark-e2e-dump-function
-      (lambda () (when spark-e2e-server (spark-e2e-dump-buffer (jsonrpc-events-buffer spark-e2e-server)))))
 
 (spark-e2e-main
  ;; The entry spark-lsp.el added is the one eglot picks for js-mode.
@@ -29,9 +23,7 @@
  (unless (eq major-mode 'js-mode) (spark-e2e-fail "app.ts opened in %s" major-mode))
 
  ;; 1. M-x eglot: contact, class and language id all come from spark-lsp.el's entry.
- (call-interactively #'eglot)
- (unless (spark-e2e-wait (lambda () (setq spark-e2e-server (spark-lsp--eglot-server))) 20)
-   (spark-e2e-fail "eglot did not connect to spark-lsp (server: %S)" (eglot-current-server)))
+ (spark-e2e-eglot-connect)
  (unless (equal (eglot--language-id spark-e2e-server) "javascript")
    (spark-e2e-fail "language id %S" (eglot--language-id spark-e2e-server)))
  (unless (eglot--server-capable :executeCommandProvider)

@@ -4,14 +4,8 @@
 ;; A Spark edit is reviewed in the background; the finding reaches flymake; its "Spark: Fix" action runs
 ;; spark.edit (eglot has no resolve); M-x spark-lsp-review reviews on demand.  Exit 0 = pass.
 
-(load (expand-file-name "common.el" (file-name-directory load-file-name)) nil t)
-(require 'eglot)
+(load (expand-file-name "eglot-common.el" (file-name-directory load-file-name)) nil t)
 (require 'flymake)
-
-(setq eglot-confirm-server-initiated-edits nil)
-(defvar spark-e2e-server nil)
-(setq spark-e2e-dump-function
-      (lambda () (when spark-e2e-server (spark-e2e-dump-buffer (jsonrpc-events-buffer spark-e2e-server)))))
 
 (defun spark-e2e-review-diags ()
   "Flymake's diagnostics from spark-review in this buffer, as (LINE TYPE TEXT), sorted by line."
@@ -26,9 +20,7 @@
 
 (spark-e2e-main
  (find-file (expand-file-name "stats.ts" spark-e2e-dir))
- (call-interactively #'eglot)
- (unless (spark-e2e-wait (lambda () (setq spark-e2e-server (spark-lsp--eglot-server))) 20)
-   (spark-e2e-fail "eglot did not connect to spark-lsp"))
+ (spark-e2e-eglot-connect)
  (spark-e2e-step "eglot connected")
 
  ;; 1. A Spark edit; its review runs in the background and the finding reaches flymake.
