@@ -66,10 +66,5 @@ run({
         return false
       end
     end },
-  { name = 'write, stop the client, exit', act = function()
-      vim.cmd('silent write')
-      spark():stop()
-      return function() return spark() == nil end
-    end },
-  { name = 'exit 0', act = function() vim.cmd('qall!'); return function() return false end end },
+  steps.finish(spark, 'silent write'),
 })

@@ -77,10 +77,5 @@ run({
       api.nvim_input('<C-y><Esc>')
       return function() return line(6) == 'let answer = 42;' end
     end },
-  { name = 'write, stop the client, exit', act = function()
-      vim.cmd('silent write')
-      spark():stop()
-      return function() return spark() == nil end
-    end },
-  { name = 'exit 0', act = function() vim.cmd('qall!'); return function() return false end end },
+  steps.finish(spark, 'silent write'),
 })

@@ -30,4 +30,15 @@ function M.run(steps, i)
   end))
 end
 
+-- The last two steps of a Neovim 0.12 script: run the Ex command `write`, stop the client that `client()`
+-- returns (0.12's Client:stop()) and wait until it is gone, then quit; the run passes when Neovim exits 0.
+function M.finish(client, write)
+  return { name = 'write, stop the client, exit', act = function()
+      vim.cmd(write)
+      client():stop()
+      return function() return client() == nil end
+    end },
+    { name = 'exit 0', act = function() vim.cmd('qall!'); return function() return false end end }
+end
+
 return M

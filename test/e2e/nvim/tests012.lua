@@ -54,10 +54,5 @@ run({
         return info ~= nil and lines_of(info.bufnr)[1] == 'export function add(a: number, b = 0): number {'
       end
     end, timeout = 15000 },
-  { name = 'write every buffer, stop the client, exit', act = function()
-      vim.cmd('silent wall')
-      spark():stop()
-      return function() return spark() == nil end
-    end },
-  { name = 'exit 0', act = function() vim.cmd('qall!'); return function() return false end end },
+  steps.finish(spark, 'silent wall'),
 })
