@@ -6,21 +6,46 @@ import picomatch from 'picomatch';
 export const BUILT_IN_EXCLUDES: readonly string[] = ['.env*', '*.pem', '*.key', 'id_rsa*'];
 
 type Matcher = (relativePath: string) => boolean;
-const cache = new Map<string, Matcher>();
+/** By the `spark.exclude` array itself (the settings keep one until they change), else by its patterns. */
+const byArray = new WeakMap<readonly string[], Matcher>();
+const byPatterns = new Map<string, Matcher>();
 
-/** Name patterns test the file name, path patterns the relative path (picomatch's `basename` would apply to both). */
-function matcher(patterns: readonly string[]): Matcher {
-  const id = patterns.join('\0');
-  let m = cache.get(id);
-  if (!m) {
-    const options = { dot: true, nocase: process.platform === 'win32' };
-    const byName = picomatch(patterns.filter((p) => !p.includes('/')), options);
-    const byPath = picomatch(patterns.filter((p) => p.includes('/')), options);
-    m = (relative) => byName(relative.slice(relative.lastIndexOf('/') + 1)) || byPath(relative);
-    if (cache.size > 16) cache.clear();
-    cache.set(id, m);
+/**
+ * Name patterns test the file name, path patterns the relative path (picomatch's `basename` would apply to both).
+ * Each side is one regular expression made from picomatch's, and a path matches as picomatch's own matcher
+ * would have it: equal to a pattern, or matched by its expression (a test asserts both agree). Checked on every
+ * request, this allocates nothing; picomatch's matcher builds a result object per pattern per call.
+ */
+function matcher(userPatterns: readonly string[]): Matcher {
+  let m = byArray.get(userPatterns);
+  if (m !== undefined) return m;
+  const id = userPatterns.join('\0');
+  m = byPatterns.get(id);
+  if (m === undefined) {
+    const patterns = [...BUILT_IN_EXCLUDES, ...userPatterns];
+    const name = anyOf(patterns.filter((p) => !p.includes('/')));
+    const path = anyOf(patterns.filter((p) => p.includes('/')));
+    m = (relative) => name(relative.slice(relative.lastIndexOf('/') + 1)) || path(relative);
+    if (byPatterns.size >= 16) byPatterns.clear();
+    byPatterns.set(id, m);
   }
+  byArray.set(userPatterns, m);
   return m;
+}
+
+const WINDOWS = process.platform === 'win32';
+const GLOB_OPTIONS = { dot: true, nocase: WINDOWS, windows: WINDOWS };
+
+function anyOf(globs: readonly string[]): (input: string) => boolean {
+  if (globs.length === 0) return () => false;
+  const exact = new Set(globs);
+  const res = globs.map((g) => picomatch.makeRe(g, GLOB_OPTIONS));
+  const re = new RegExp(res.map((r) => r.source).join('|'), res[0]!.flags);
+  return (input) => {
+    if (input === '') return false;
+    const path = WINDOWS ? input.replace(/\\/g, '/') : input;
+    return exact.has(input) || exact.has(path) || re.test(path);
+  };
 }
 
 export function isExcluded(uri: string, userPatterns: readonly string[], workspaceFolders: readonly string[]): boolean {
@@ -32,7 +57,7 @@ export function isExcluded(uri: string, userPatterns: readonly string[], workspa
 
 /** The same test for a path already relative to its workspace folder (`/`-separated, not encoded). */
 export function isExcludedPath(relativePath: string, userPatterns: readonly string[]): boolean {
-  return matcher([...BUILT_IN_EXCLUDES, ...userPatterns])(relativePath);
+  return matcher(userPatterns)(relativePath);
 }
 
 /** Percent-decoding that never throws: a malformed escape stays as written. */

@@ -1,7 +1,8 @@
 // Content exclusion: the built-in secret patterns and the user's globs.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { isExcluded } from '../../server/context/exclusion.js';
+import picomatch from 'picomatch';
+import { BUILT_IN_EXCLUDES, isExcluded, isExcludedPath } from '../../server/context/exclusion.js';
 
 const WS = ['file:///work/app'];
 
@@ -34,4 +35,35 @@ test('user globs: names anywhere, paths relative to the workspace folder', () =>
     ['file:///work/app/src/bad%E0%A4%A.ts', false],
   ];
   for (const [uri, expected] of table) assert.equal(isExcluded(uri, patterns, WS), expected, uri);
+});
+
+test('the compiled matcher answers as picomatch\'s own matcher does, for names and for paths', () => {
+  // The patterns of the tests above and the kinds users write: braces, classes, globstars, negated classes, and a
+  // group, which matches its own text only by being equal to it.
+  const patterns = ['*.secret.ts', 'private/**', 'src/generated/*.ts', '*.{log,tmp}', 'build/**/*.map', '[Tt]est?.ts', 'a/[!b]*/c', '**/fixtures/**', 'docs/*.md', 'notes/(draft).md'];
+  const paths = [
+    '.env', '.env.local', 'config/.env.production', 'x.pem', 'certs/server.pem', 'tls.key', 'id_rsa', 'id_rsa.pub', 'keyboard.ts',
+    'src/db.secret.ts', 'private/notes.md', 'private', 'src/generated/api.ts', 'src/generated/nested/api.ts', 'run.log', 'a.tmp',
+    'build/x/y/z.js.map', 'build/z.map', 'Test1.ts', 'test12.ts', 'a/x/c', 'a/b/c', 'a/bx/c', 'lib/fixtures/data.json', 'fixtures/a',
+    'docs/readme.md', 'docs/a/readme.md', '.hidden/private/x', 'src/.env', 'src/main.ts', 'My File.secret.ts', '',
+    // dot files: matched by `*` and `**` here
+    '.key', 'private/.credentials', 'build/.cache/x.map', 'notes/(draft).md', 'notes/draft.md',
+  ];
+  const options = { dot: true, nocase: process.platform === 'win32' };
+  const byName = picomatch([...BUILT_IN_EXCLUDES, ...patterns].filter((p) => !p.includes('/')), options);
+  const byPath = picomatch([...BUILT_IN_EXCLUDES, ...patterns].filter((p) => p.includes('/')), options);
+  let excluded = 0;
+  for (const path of paths) {
+    const expected = byName(path.slice(path.lastIndexOf('/') + 1)) || byPath(path);
+    assert.equal(isExcludedPath(path, patterns), expected, path);
+    if (expected) excluded++;
+  }
+  assert.ok(excluded > 10 && excluded < paths.length - 5, `both verdicts occur (${excluded} of ${paths.length} excluded)`);
+});
+
+test('the user patterns are read again when the settings bring a new list with the same patterns, or other ones', () => {
+  assert.equal(isExcludedPath('notes/draft.md', ['notes/**']), true);
+  assert.equal(isExcludedPath('notes/draft.md', ['notes/**']), true);
+  assert.equal(isExcludedPath('notes/draft.md', ['other/**']), false);
+  assert.equal(isExcludedPath('notes/draft.md', []), false);
 });
