@@ -99,6 +99,7 @@ export function createServer(connection: Connection, options: ServerOptions): Se
     endpoint: () => endpointLabel(baseUrl()),
     connections: () => (ctx.spark instanceof Error ? 0 : ctx.spark.stats().openSockets),
     configuredTransport: () => config.transport,
+    reviews: () => reviewer?.report() ?? { running: 0, last: null },
   });
   status.onRecord((record) => {
     if (!config.trace && toFile === undefined) return;

@@ -120,7 +120,8 @@ The indicator is added to `global-mode-string' when the first status arrives."
 (defvar spark-lsp-status nil
   "The last `spark/status' notification of a spark-lsp server, as a plist.
 Keys: :health (\"ok\", \"degraded\" or \"error\"), :message, :transport,
-:connections, :model, :endpoint.  nil before any.  The mode line reads it.")
+:connections, :model, :endpoint, and :reviews-running (reviews in flight).
+nil before any.  The mode line reads it.")
 
 (defvar spark-lsp-edit-history nil
   "Instructions given to `spark-lsp-edit'.")
@@ -171,9 +172,11 @@ Keys: :health (\"ok\", \"degraded\" or \"error\"), :message, :transport,
 
 (defun spark-lsp--on-status (params)
   "Keep PARAMS of a `spark/status' notification for the mode line."
-  (setq spark-lsp-status
-        (cl-loop for key in '(:health :message :transport :connections :model :endpoint)
-                 append (list key (spark-lsp--get params key))))
+  (let ((reviews (spark-lsp--get params :reviews)))
+    (setq spark-lsp-status
+          (append (cl-loop for key in '(:health :message :transport :connections :model :endpoint)
+                           append (list key (spark-lsp--get params key)))
+                  (list :reviews-running (or (and reviews (spark-lsp--get reviews :running)) 0)))))
   (when (and spark-lsp-mode-line
              (not (member '(:eval (spark-lsp-mode-line-string)) global-mode-string)))
     (setq global-mode-string
@@ -188,14 +191,17 @@ Keys: :health (\"ok\", \"degraded\" or \"error\"), :message, :transport,
 
 (defun spark-lsp-mode-line-string ()
   "The mode line indicator: \" Spark\" when healthy, else with the reason.
-The empty string before any status."
-  (let ((health (plist-get spark-lsp-status :health))
-        (transport (plist-get spark-lsp-status :transport)))
-    (cond ((null health) "")
-          ((equal health "ok") (if (equal transport "http") " Spark[http]" " Spark"))
-          ((and (equal health "degraded") (equal transport "http")) " Spark[http]")
-          (t (format " Spark[%s%s]" (if (equal health "error") "!" "")
-                     (spark-lsp--reason (plist-get spark-lsp-status :message)))))))
+\"+review\" follows while a review runs.  The empty string before any status."
+  (let* ((health (plist-get spark-lsp-status :health))
+         (transport (plist-get spark-lsp-status :transport))
+         (text (cond ((null health) "")
+                     ((equal health "ok") (if (equal transport "http") " Spark[http]" " Spark"))
+                     ((and (equal health "degraded") (equal transport "http")) " Spark[http]")
+                     (t (format " Spark[%s%s]" (if (equal health "error") "!" "")
+                                (spark-lsp--reason (plist-get spark-lsp-status :message)))))))
+    (if (and health (> (or (plist-get spark-lsp-status :reviews-running) 0) 0))
+        (concat text "+review")
+      text)))
 
 ;;;; eglot
 

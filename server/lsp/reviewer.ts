@@ -18,10 +18,11 @@ import { buildReviewPrompt } from '../review/prompt.js';
 import { parseReview, REVIEW_TEXT_FORMAT, type Finding } from '../review/schema.js';
 import type { FileChange } from '../edits/apply-patch.js';
 import { changedFilesOf, type ChangedFile } from '../review/changes.js';
-import type { GenerateResult } from '../spark/api.js';
+import type { GenerateResult, SparkClient } from '../spark/api.js';
 import { Priority } from '../spark/api.js';
 import { SparkError, SparkErrorCode } from '../spark/errors.js';
 import type { ServerContext } from './context.js';
+import type { ReviewsReport } from './status.js';
 import { syntaxParsers } from './syntax.js';
 import { promptPath } from './uri.js';
 import { ensureMayUse, mayUse } from './workspace.js';
@@ -90,8 +91,14 @@ export class Reviewer {
   private nextId = 1;
   /** Reviews sent since the server started (for tests and logs). */
   started = 0;
+  private last: ReviewsReport['last'] = null;
 
   constructor(private readonly ctx: ServerContext) {}
+
+  /** For spark.status: the reviews in flight, and how the last one ended. */
+  report(): ReviewsReport {
+    return { running: this.runs.size, last: this.last };
+  }
 
   /** After the editor applied a Spark edit: review its changes in the background (when reviews after edits are on). */
   afterEdit(instruction: string, changes: readonly FileChange[]): void {
@@ -209,6 +216,7 @@ export class Reviewer {
   private clearAll(): void {
     for (const run of this.runs) run.controller.abort('reviews turned off');
     this.runs.clear();
+    this.ctx.status.reviewsChanged();
     this.expected.clear();
     for (const uri of [...this.states.keys()]) {
       this.states.delete(uri);
@@ -222,47 +230,69 @@ export class Reviewer {
     const files = changed.filter((f) => mayUse(this.ctx, f.uri));
     if (files.length === 0) return { reviewed: false, findings: 0 };
     const syntax = await syntaxParsers(this.ctx.log);
-    const review = this.ctx.config.review;
     const run: Run = { id: this.nextId++, files, generations: new Map(), controller: new AbortController(), afterEdit };
     this.started++;
     this.supersede(files.map((f) => f.uri));
     for (const f of files) run.generations.set(f.uri, this.bump(f.uri));
     this.runs.add(run);
+    this.ctx.status.reviewsChanged();
     const reviewed: ReviewedFile[] = files.map((f) => ({ uri: f.uri, path: promptPath(f.uri), text: f.after }));
-    let result: GenerateResult;
     try {
-      const prompt = buildReviewPrompt({
-        instruction,
-        files: files.map((f, i) => {
-          const outline = outlineOf(syntax, reviewed[i]!.path, f.after);
-          return { path: reviewed[i]!.path, languageId: f.languageId, before: f.before, after: f.after, ...(outline ? { outline } : {}) };
-        }),
-        ...(focus ? { focus } : {}),
-        budgetTokens: this.ctx.config.context.budgetTokens,
-      });
-      this.ctx.log.debug(`review #${run.id} of ${reviewed.map((f) => f.path).join(', ')} started (${review.model})`);
-      result = await spark.generate({
+      const outcome = this.finish(run, await this.send(spark, run, reviewed, instruction, focus, syntax), reviewed);
+      this.last = { at: new Date().toISOString(), findings: outcome.findings, error: null };
+      return outcome;
+    } catch (e) {
+      if (!(e instanceof SparkError && e.code === SparkErrorCode.Cancelled)) {
+        const error = e instanceof SparkError ? { code: e.code, message: e.message } : { code: 'internal-error', message: e instanceof Error ? e.message : String(e) };
+        this.last = { at: new Date().toISOString(), findings: null, error };
+      }
+      throw e;
+    } finally {
+      this.runs.delete(run);
+      this.ctx.status.reviewsChanged();
+    }
+  }
+
+  /** Sends the review of `reviewed` (the files of `run`) and waits for the model's answer. */
+  private async send(
+    spark: SparkClient,
+    run: Run,
+    reviewed: ReviewedFile[],
+    instruction: string | undefined,
+    focus: Lines | undefined,
+    syntax: Parsers | undefined,
+  ): Promise<GenerateResult> {
+    const review = this.ctx.config.review;
+    const prompt = buildReviewPrompt({
+      instruction,
+      files: run.files.map((f, i) => {
+        const outline = outlineOf(syntax, reviewed[i]!.path, f.after);
+        return { path: reviewed[i]!.path, languageId: f.languageId, before: f.before, after: f.after, ...(outline ? { outline } : {}) };
+      }),
+      ...(focus ? { focus } : {}),
+      budgetTokens: this.ctx.config.context.budgetTokens,
+    });
+    this.ctx.log.debug(`review #${run.id} of ${reviewed.map((f) => f.path).join(', ')} started (${review.model})`);
+    try {
+      return await spark.generate({
         instructions: prompt.instructions,
         input: prompt.input,
         maxOutputTokens: review.maxOutputTokens,
         // The lowest priority; the pool never gives a review the last free lane.
         priority: Priority.Review,
         deadline: Date.now() + REVIEW_TIMEOUT_MS,
-        affinity: files[0]!.uri,
+        affinity: run.files[0]!.uri,
         signal: run.controller.signal,
         model: review.model,
         reasoningEffort: review.reasoningEffort,
         textFormat: { ...REVIEW_TEXT_FORMAT },
-        promptCacheKey: this.ctx.warmth.cacheKey(files[0]!.uri),
+        promptCacheKey: this.ctx.warmth.cacheKey(run.files[0]!.uri),
       });
     } catch (e) {
       if (!isRefusal(e)) throw e;
       this.refusedModel = review.model;
       throw new SparkError(SparkErrorCode.ModelRefused, `${refusal(review.model)} (${(e as SparkError).message})`);
-    } finally {
-      this.runs.delete(run);
     }
-    return this.finish(run, result, reviewed);
   }
 
   private finish(run: Run, result: GenerateResult, reviewed: ReviewedFile[]): ReviewOutcome {
@@ -344,6 +374,7 @@ export class Reviewer {
         this.runs.delete(run);
       }
     }
+    this.ctx.status.reviewsChanged();
   }
 
   private cancelRunsOf(uri: string): void {

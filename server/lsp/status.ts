@@ -1,9 +1,10 @@
-// What an editor can show about spark-lsp: health, transport, connections, the last error, and where recent
-// completions spent their time (p50/p90 per phase). Fed by the Spark client's status changes and by one record
-// per request; says `spark/status` when health or transport changes. Knows no connection: `notify` is given.
+// What an editor can show about spark-lsp: health, transport, connections, the last error, where recent
+// completions spent their time (p50/p90 per phase), and the background reviews. Fed by the Spark client's status
+// changes, by one record per request, and by the reviewer; says `spark/status` when health, transport or the
+// number of reviews running changes. Knows no connection: `notify` is given.
 //
-// Invariant: `notify` is called exactly when (health, transport) differs from the last notified pair; the
-// latency window holds at most WINDOW completions that went upstream and were answered.
+// Invariant: `notify` is called exactly when (health, transport, reviews running) differs from the last notified
+// triple; the latency window holds at most WINDOW completions that went upstream and were answered.
 import type { SparkStatus } from '../spark/api.js';
 import { SparkError, SparkErrorCode } from '../spark/errors.js';
 import { now, PHASES, phasesOf, startTimings, type Phase, type RequestTimings } from '../spark/timings.js';
@@ -35,6 +36,14 @@ export interface LatencyReport {
   totalMs: Percentiles | null;
 }
 
+/** The background reviews (section 13 of protocol.md). */
+export interface ReviewsReport {
+  /** Reviews in flight that still count (a superseded or cancelled review no longer does). */
+  running: number;
+  /** How the last review that was not cancelled ended: the findings it showed, or why it failed. */
+  last: { at: string; findings: number; error: null } | { at: string; findings: null; error: { code: string; message: string } } | null;
+}
+
 export interface StatusReport {
   health: Health;
   message: string;
@@ -46,6 +55,7 @@ export interface StatusReport {
   endpoint: string;
   lastError: { code: string; message: string; at: string } | null;
   latency: LatencyReport;
+  reviews: ReviewsReport;
 }
 
 export type RequestKind = 'completion' | 'inline' | 'edit';
@@ -71,6 +81,7 @@ export interface StatusDeps {
   connections(): number;
   /** What the configured transport is: `http` means HTTP/SSE was chosen, not fallen back to. */
   configuredTransport(): 'auto' | 'websocket' | 'http';
+  reviews(): ReviewsReport;
 }
 
 /** Completions kept for the percentiles. */
@@ -191,7 +202,13 @@ export class Status {
       endpoint: this.deps.endpoint(),
       lastError: this.lastError,
       latency: this.latency(),
+      reviews: this.deps.reviews(),
     };
+  }
+
+  /** The reviews changed (one started or ended): notifies when the number running did. */
+  reviewsChanged(): void {
+    this.set(this.health, this.message, this.transport);
   }
 
   private requestFailed(error: SparkError): void {
@@ -218,7 +235,7 @@ export class Status {
     this.health = health;
     this.message = message;
     this.transport = transport;
-    const key = `${health}/${transport}`;
+    const key = `${health}/${transport}/${this.deps.reviews().running}`;
     if (key === this.notified) return;
     this.notified = key;
     this.deps.notify(this.report());

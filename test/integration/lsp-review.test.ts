@@ -23,6 +23,7 @@ import {
 } from 'vscode-languageserver-protocol/node';
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import type { SimFinding, SimReply, SimRequest } from '../../server/sim/api.js';
+import type { StatusReport } from '../../server/lsp/status.js';
 import { REVIEW_INSTRUCTIONS } from '../../server/review/prompt.js';
 import { REVIEW_JSON_SCHEMA } from '../../server/review/schema.js';
 import { EGLOT_CAPABILITIES, startHarness, until, type Harness, type HarnessOptions } from '../support/lsp-harness.js';
@@ -370,6 +371,37 @@ test('a review in flight is superseded by a newer edit of the same file: only th
   assert.equal(diagnostics[0]!.message, DIVISION.title);
   assert.equal(reviews().length, 2);
   assert.ok(!published.some((p) => p.diagnostics.some((d) => String(d.message).includes("Stale"))));
+});
+
+test('spark.status and spark/status show a review while it runs, and how the last one ended', { timeout: 15_000 }, async () => {
+  await start((_, n) =>
+    n === 1 ? { text: answerOf([{ title: '[P1] Stale finding', priority: 1, start: 2 }]), firstTokenMs: 60_000 } : n === 2 ? [DIVISION] : '{ not json',
+  );
+  const status = async () => (await h.client.sendRequest(ExecuteCommandRequest.type, { command: 'spark.status', arguments: [] })) as StatusReport;
+  h.open(URI, STATS);
+  assert.deepEqual((await status()).reviews, { running: 0, last: null });
+  await edit();
+  await until('the first review is in flight', () => reviews().length === 1);
+  await until('spark/status says a review is running', () => h.statuses.at(-1)?.reviews.running === 1);
+  assert.deepEqual((await status()).reviews, { running: 1, last: null });
+  assert.equal(h.statuses.at(-1)!.health, 'ok', 'a review leaves the health as it was');
+
+  // A newer edit supersedes the slow review (not counted as the last), and its own review shows one finding.
+  await edit('say why', { start: { line: 1, character: 0 }, end: { line: 2, character: 0 } });
+  await diagnosticsWhen('the newer review is published', (d) => d.length === 1);
+  await until('spark/status says no review is running', () => h.statuses.at(-1)?.reviews.running === 0);
+  const done = (await status()).reviews;
+  assert.equal(done.running, 0);
+  assert.deepEqual({ findings: done.last?.findings, error: done.last?.error }, { findings: 1, error: null });
+  assert.ok(Date.parse(done.last!.at) > Date.now() - 60_000);
+
+  // A review that fails is the last one, with why.
+  await assert.rejects(h.client.sendRequest(ExecuteCommandRequest.type, { command: 'spark.review', arguments: [{ uri: URI }] }));
+  const failed = (await status()).reviews;
+  assert.equal(failed.running, 0);
+  assert.equal(failed.last?.findings, null);
+  assert.equal(failed.last?.error?.code, 'SPARK_ERR_PROTOCOL');
+  assert.match(failed.last!.error!.message, /malformed review/);
 });
 
 /** A workspace folder on disk holding `files`; the harness started on it with reviews on. */

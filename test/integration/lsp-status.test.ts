@@ -2,6 +2,7 @@
 // the in-process server and spark-sim: what each says as the connection comes up, falls back, is rate limited
 // and recovers. No timings are asserted, only that the breakdown is there and adds up.
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { afterEach, test } from 'node:test';
 import {
   CompletionRequest,
@@ -57,6 +58,11 @@ test('spark.status: health, transport, connections, model, endpoint, and a laten
   assert.equal(before.latency.samples, 0);
   assert.equal(before.latency.totalMs, null);
   assert.match(before.message, /connected over WebSocket/);
+  assert.deepEqual(before.reviews, { running: 0, last: null });
+  // protocol.md documents exactly these fields, in this order.
+  const doc = readFileSync(new URL('../../protocol.md', import.meta.url), 'utf8');
+  const block = /### `spark\.status`[\s\S]*?```ts\n([\s\S]*?)```/.exec(doc)?.[1] ?? '';
+  assert.deepEqual([...block.matchAll(/^ {2}(\w+):/gm)].map((m) => m[1]), Object.keys(before));
 
   for (let i = 0; i < 5; i++) assert.equal((await complete(harness)).items.length, 1);
   const after = await status(harness);

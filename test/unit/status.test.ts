@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { endpointLabel } from '../../server/config/schema.js';
-import { Status, type RequestRecord, type StatusReport } from '../../server/lsp/status.js';
+import { Status, type RequestRecord, type ReviewsReport, type StatusReport } from '../../server/lsp/status.js';
 import { traceLine } from '../../server/lsp/trace.js';
 import type { SparkStatus } from '../../server/spark/api.js';
 import { SparkError, SparkErrorCode } from '../../server/spark/errors.js';
@@ -11,14 +11,16 @@ import { phasesOf, type RequestTimings } from '../../server/spark/timings.js';
 
 function makeStatus(transport: 'auto' | 'websocket' | 'http' = 'auto') {
   const sent: StatusReport[] = [];
+  const reviews: ReviewsReport = { running: 0, last: null };
   const status = new Status({
     notify: (r) => sent.push(r),
     model: () => 'gpt-5.3-codex-spark',
     endpoint: () => 'https://api.openai.com/v1',
     connections: () => 2,
     configuredTransport: () => transport,
+    reviews: () => ({ ...reviews }),
   });
-  return { status, sent };
+  return { status, sent, reviews };
 }
 
 const TIMINGS: RequestTimings = { received: 100, submitted: 100.5, started: 101, sent: 101.25, firstToken: 105, lastEvent: 106, answered: 106.5 };
@@ -129,4 +131,30 @@ test('the endpoint is shown without credentials', () => {
     ['not a url', '(not a URL)'],
   ];
   for (const [url, shown] of rows) assert.equal(endpointLabel(url), shown, url);
+});
+
+test('a review starting or ending notifies when the number running changes, and only then', () => {
+  const { status, sent, reviews } = makeStatus();
+  status.onSpark({ kind: 'ready', transport: 'websocket' }, 'OPENAI_API_KEY');
+  const base = sent.length;
+  status.reviewsChanged();
+  assert.equal(sent.length, base, 'nothing changed: no notification');
+  reviews.running = 1;
+  status.reviewsChanged();
+  assert.equal(sent.length, base + 1);
+  assert.deepEqual(sent.at(-1)!.reviews, { running: 1, last: null });
+  assert.equal(sent.at(-1)!.health, 'ok', 'a review leaves the health as it was');
+  reviews.running = 2;
+  status.reviewsChanged();
+  reviews.running = 1;
+  status.reviewsChanged();
+  assert.equal(sent.length, base + 3);
+  status.reviewsChanged();
+  assert.equal(sent.length, base + 3, 'the same number running: no notification');
+  reviews.running = 0;
+  reviews.last = { at: '2026-11-29T00:00:00.000Z', findings: 2, error: null };
+  status.reviewsChanged();
+  assert.equal(sent.length, base + 4);
+  assert.deepEqual(sent.at(-1)!.reviews, { running: 0, last: { at: '2026-11-29T00:00:00.000Z', findings: 2, error: null } });
+  assert.deepEqual(status.report().reviews, sent.at(-1)!.reviews);
 });

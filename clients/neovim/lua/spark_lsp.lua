@@ -22,7 +22,8 @@
 --
 -- Status line: the server's spark/status notification is kept; M.statusline() returns a short string
 -- ('Spark' when connected, 'Spark[http]' on the HTTP/SSE fallback, 'Spark[!key refused]' and the like
--- otherwise, '' before any status) and M.status() the whole table. For example:
+-- otherwise, each with '+review' while a review runs; '' before any status) and M.status() the whole
+-- table. For example:
 --   vim.o.statusline = '%f %m%=%{v:lua.require("spark_lsp").statusline()} %l:%c'
 -- A `User SparkStatus` autocmd fires on each change. :SparkStatus shows the full status (spark.status).
 local M = {}
@@ -65,9 +66,12 @@ end
 function M.statusline()
   local s = last_status
   if not s then return '' end
-  if s.transport == 'http' and s.health ~= 'error' then return 'Spark[http]' end
-  if s.health == 'ok' then return 'Spark' end
-  return string.format('Spark[%s%s]', s.health == 'error' and '!' or '', reason(s.message))
+  local text
+  if s.transport == 'http' and s.health ~= 'error' then text = 'Spark[http]'
+  elseif s.health == 'ok' then text = 'Spark'
+  else text = string.format('Spark[%s%s]', s.health == 'error' and '!' or '', reason(s.message)) end
+  local reviews = type(s.reviews) == 'table' and s.reviews.running or 0
+  return reviews > 0 and text .. '+review' or text
 end
 
 local function on_status(_, params)

@@ -18,6 +18,11 @@
                                (flymake-diagnostic-text d)))
         (lambda (a b) (< (car a) (car b)))))
 
+(defvar spark-e2e-mode-lines nil
+  "The mode line indicator as it read at each spark/status, newest first.")
+(advice-add 'spark-lsp--on-status :after
+            (lambda (&rest _) (push (spark-lsp-mode-line-string) spark-e2e-mode-lines)))
+
 (spark-e2e-main
  (find-file (expand-file-name "stats.ts" spark-e2e-dir))
  (spark-e2e-eglot-connect)
@@ -36,6 +41,11 @@
                   (string-match-p "\\[P1\\] Division by zero when values is empty" text))
        (spark-e2e-fail "review diagnostic: %S" (car diags)))))
  (spark-e2e-step "review diagnostic shown")
+ (unless (spark-e2e-wait (lambda () (and (member " Spark+review" spark-e2e-mode-lines)
+                                         (equal (car spark-e2e-mode-lines) " Spark")))
+                         10)
+   (spark-e2e-fail "mode line indicators at each status: %S" (reverse spark-e2e-mode-lines)))
+ (spark-e2e-step "mode line: \" Spark+review\" while the review ran, then \" Spark\"")
 
  ;; 2. The quick fix: eglot-code-actions on the finding's line, picked by title, runs spark.edit.
  (let (offered)

@@ -27,6 +27,12 @@ end
 local notified = {}
 vim.notify = function(msg) table.insert(notified, msg) end
 
+-- The status line as it reads at each spark/status the server sends.
+local statuslines = {}
+api.nvim_create_autocmd('User', { pattern = 'SparkStatus', callback = function()
+  table.insert(statuslines, require('spark_lsp').statusline())
+end })
+
 local DIVISION = '[P1] Division by zero when values is empty'
 
 run({
@@ -44,6 +50,13 @@ run({
           and found[1].severity == vim.diagnostic.severity.ERROR
       end
     end, timeout = 15000 },
+  { name = "status line: 'Spark+review' while that review ran, 'Spark' once it ended with one finding", act = function()
+      return function()
+        local s = require('spark_lsp').status()
+        return vim.tbl_contains(statuslines, 'Spark+review') and statuslines[#statuslines] == 'Spark'
+          and s.reviews.running == 0 and type(s.reviews.last) == 'table' and s.reviews.last.findings == 1
+      end
+    end },
   { name = 'the quick fix "Spark: Fix <title>" applies through codeAction/resolve', act = function()
       api.nvim_win_set_cursor(0, { 5, 4 })
       vim.lsp.buf.code_action({ apply = true, filter = function(a) return a.title == 'Spark: Fix ' .. DIVISION end })
