@@ -464,7 +464,8 @@ the number of findings, or nil when reviews are off."
   (let* ((target (append (list :uri (spark-lsp--uri))
                          (and beg end (list :range (list :start (spark-lsp--position (min beg end))
                                                          :end (spark-lsp--position (max beg end)))))))
-         ;; A review gets 180 s on the server; wait a little longer.
+         ;; A review gets spark.review.timeoutMs (180 s unless set) on the server: wait a little longer
+         ;; than that default; findings that come later still arrive as diagnostics.
          (result (spark-lsp--command "spark.review" (vector target) 185))
          (reviewed (spark-lsp--get result :reviewed))
          (findings (spark-lsp--get result :findings)))

@@ -79,6 +79,8 @@ export const ConfigSchema = z.strictObject({
       afterEdit: z.boolean().default(true),
       /** max_output_tokens of a review, reasoning included. */
       maxOutputTokens: z.int().min(256).max(100_000).default(16_000),
+      /** A review not answered within this many ms is dropped (a larger model reasoning over a change takes a while). */
+      timeoutMs: z.int().min(1_000).max(1_800_000).default(180_000),
     })
     .prefault({}),
   /** Write one line per request (outcome and latency breakdown) to the client's log, whatever logLevel is. */

@@ -29,8 +29,6 @@ import { ensureMayUse, mayUse } from './workspace.js';
 import { workspacePolicy } from '../workspace/policy.js';
 import { read } from '../workspace/read.js';
 
-/** A review not answered by then is abandoned (ms): a larger model reasoning over a change takes a while. */
-export const REVIEW_TIMEOUT_MS = 180_000;
 /** An expected edit (handed out by code action resolve) is forgotten after this many changes that are not it. */
 const EXPECT_CHANGES = 8;
 
@@ -280,7 +278,7 @@ export class Reviewer {
         maxOutputTokens: review.maxOutputTokens,
         // The lowest priority; the pool never gives a review the last free lane.
         priority: Priority.Review,
-        deadline: Date.now() + REVIEW_TIMEOUT_MS,
+        deadline: Date.now() + review.timeoutMs,
         affinity: run.files[0]!.uri,
         signal: run.controller.signal,
         model: review.model,

@@ -404,6 +404,20 @@ test('spark.status and spark/status show a review while it runs, and how the las
   assert.match(failed.last!.error!.message, /malformed review/);
 });
 
+test('spark.review.timeoutMs: a review not answered in time is dropped with SPARK_ERR_TIMEOUT, and the status says so', { timeout: 15_000 }, async () => {
+  // With the default (180 s) this test would run out of its own time.
+  await start(() => ({ text: answerOf([DIVISION]), firstTokenMs: 60_000 }), { settings: { review: { timeoutMs: 1_000 } } });
+  h.open(URI, STATS);
+  await assert.rejects(
+    h.client.sendRequest(ExecuteCommandRequest.type, { command: 'spark.review', arguments: [{ uri: URI }] }),
+    (e: unknown) => e instanceof ResponseError && (e.data as { code: string }).code === 'SPARK_ERR_TIMEOUT',
+  );
+  const status = (await h.client.sendRequest(ExecuteCommandRequest.type, { command: 'spark.status', arguments: [] })) as StatusReport;
+  assert.equal(status.reviews.running, 0);
+  assert.equal(status.reviews.last?.error?.code, 'SPARK_ERR_TIMEOUT');
+  assert.equal(published.filter((p) => p.diagnostics.length > 0).length, 0);
+});
+
 /** A workspace folder on disk holding `files`; the harness started on it with reviews on. */
 async function startOnDisk(files: Record<string, string>, review: (request: SimRequest, n: number) => ScriptedFinding[]): Promise<string> {
   const dir = realpathSync(mkdtempSync(join(tmpdir(), 'spark-review-')));
