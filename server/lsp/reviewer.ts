@@ -191,6 +191,7 @@ export class Reviewer {
     this.savedTexts.delete(doc.uri);
     this.expected.delete(doc.uri);
     this.supersede([doc.uri]);
+    this.ctx.status.reviewsChanged();
     if (this.states.delete(doc.uri)) this.publish(doc.uri, []);
   }
 
@@ -362,7 +363,10 @@ export class Reviewer {
     return next;
   }
 
-  /** Newer work on these files: runs in flight no longer count for them; runs left with no file are cancelled. */
+  /**
+   * Newer work on these files: runs in flight no longer count for them; runs left with no file are cancelled.
+   * The caller tells the status (a new run started, or the file closed).
+   */
   private supersede(uris: readonly string[]): void {
     for (const uri of uris) this.bump(uri);
     for (const run of this.runs) {
@@ -372,7 +376,6 @@ export class Reviewer {
         this.runs.delete(run);
       }
     }
-    this.ctx.status.reviewsChanged();
   }
 
   private cancelRunsOf(uri: string): void {
