@@ -143,7 +143,10 @@ export function createServer(connection: Connection, options: ServerOptions): Se
   warmth = new Warmth(ctx);
   reviewer = new Reviewer(ctx);
   crossFile = new CrossFile(ctx, (uri) => warmth.stale(uri));
-  workspaceIndex.onDidChange((change) => crossFile.indexChanged(change));
+  workspaceIndex.onDidChange((change) => {
+    crossFile.indexChanged(change);
+    reviewer.filesChanged(change);
+  });
   const shown = new Set<string>();
   /** A status that persists is said once per process. */
   const showOnce = (key: string, type: MessageType, message: string) => {

@@ -27,6 +27,7 @@ import { syntaxParsers } from './syntax.js';
 import { promptPath } from './uri.js';
 import { ensureMayUse, mayUse } from './workspace.js';
 import { workspacePolicy } from '../workspace/policy.js';
+import type { IndexChange } from '../workspace/workspace-index.js';
 import { read } from '../workspace/read.js';
 
 /** An expected edit (handed out by code action resolve) is forgotten after this many changes that are not it. */
@@ -90,6 +91,8 @@ export class Reviewer {
   /** Reviews sent since the server started (for tests and logs). */
   started = 0;
   private last: ReviewsReport['last'] = null;
+  /** Re-reads of files that are not open, one after the other (their findings follow the disk). */
+  private rereads: Promise<void> = Promise.resolve();
 
   constructor(private readonly ctx: ServerContext) {}
 
@@ -185,6 +188,40 @@ export class Reviewer {
     if (!state) return;
     const edits = state.text === change.before ? lineEditsOfChanges(change.changes, change.before, text) : lineEditsBetween(state.text, text);
     this.remap(doc.uri, state, edits, text);
+  }
+
+  /**
+   * Files changed or deleted on disk (the client's file events, through the workspace index): the findings of a
+   * file that is not open follow its new text, as they follow an open document's changes; a deleted file's go.
+   */
+  filesChanged(change: IndexChange): void {
+    const unopened = (uri: string) => this.states.has(uri) && !this.ctx.documents.get(uri);
+    for (const uri of change.deleted.filter(unopened)) {
+      this.states.delete(uri);
+      this.publish(uri, []);
+    }
+    const changed = change.changed.filter(unopened);
+    if (changed.length === 0) return;
+    this.rereads = this.rereads
+      .then(() => this.reread(changed))
+      .catch((e: unknown) => this.ctx.log.error(`review: re-reading ${changed.join(', ')} failed: ${e instanceof Error ? e.message : String(e)}`));
+  }
+
+  private async reread(uris: readonly string[]): Promise<void> {
+    const policy = workspacePolicy(this.ctx.workspaceFolders, this.ctx.config);
+    for (const uri of uris) {
+      const text = await read(policy, uri).then((snapshot) => snapshot.text, () => undefined);
+      const state = this.states.get(uri);
+      // Opened meanwhile: the document leads from now on.
+      if (state === undefined || this.ctx.documents.get(uri)) continue;
+      if (text === undefined) {
+        // Gone, or no longer readable (excluded, too large): its findings can no longer be placed.
+        this.states.delete(uri);
+        this.publish(uri, []);
+      } else {
+        this.remap(uri, state, lineEditsBetween(state.text, text), text);
+      }
+    }
   }
 
   closed(doc: TextDocument): void {

@@ -11,7 +11,9 @@ import {
   CodeActionResolveRequest,
   DiagnosticSeverity,
   DidChangeConfigurationNotification,
+  DidChangeWatchedFilesNotification,
   ExecuteCommandRequest,
+  FileChangeType,
   PublishDiagnosticsNotification,
   ResponseError,
   type CodeAction,
@@ -472,6 +474,31 @@ test('a workspace edit is reviewed as one change; findings on a file that is not
   for (const part of ['use divide', `+++ ${join(dir, 'src/math.ts')}`, `+++ ${join(dir, 'src/stats.ts')}`, '+  return b === 0 ? NaN : a / b;']) {
     assert.ok(input.includes(JSON.stringify(part).slice(1, -1)), `the review input has ${part}`);
   }
+});
+
+test('findings on a file that is not open follow its changes on disk, and go when it is deleted', { timeout: 15_000 }, async (t) => {
+  const dir = await startOnDisk({ 'src/math.ts': MATH }, () => [{ title: '[P1] Division by zero when b is 0', priority: 1, start: 2, path: join(dir, 'src/math.ts') }]);
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const math = h.uri('src/math.ts');
+  const changed = (type: FileChangeType) => void h.client.sendNotification(DidChangeWatchedFilesNotification.type, { changes: [{ uri: math, type }] });
+  await h.client.sendRequest(ExecuteCommandRequest.type, { command: 'spark.review', arguments: [{ uri: math }] });
+  assert.equal((await diagnosticsWhen('the finding', (d) => d.length === 1, math))[0]!.range.start.line, 1);
+
+  writeFileSync(join(dir, 'src/math.ts'), `// maths\n\n${MATH}`);
+  changed(FileChangeType.Changed);
+  const moved = await diagnosticsWhen('the finding moved with the two lines added above it', (d) => d.length === 1 && d[0]!.range.start.line === 3, math);
+  assert.equal(moved[0]!.message, '[P1] Division by zero when b is 0');
+
+  writeFileSync(join(dir, 'src/math.ts'), `// maths\n\n${MATH.replace('a / b', 'b === 0 ? 0 : a / b')}`);
+  changed(FileChangeType.Changed);
+  await diagnosticsWhen('the finding is gone once its line changed', (d) => d.length === 0, math);
+
+  // A new review's finding, then the file deleted: the finding goes with it.
+  await h.client.sendRequest(ExecuteCommandRequest.type, { command: 'spark.review', arguments: [{ uri: math }] });
+  await diagnosticsWhen('the new finding', (d) => d.length === 1, math);
+  rmSync(join(dir, 'src/math.ts'));
+  changed(FileChangeType.Deleted);
+  await diagnosticsWhen('the finding is gone with the file', (d) => d.length === 0, math);
 });
 
 test('spark.review of a file that is not open reviews it as it is on disk and publishes its findings', { timeout: 15_000 }, async (t) => {
