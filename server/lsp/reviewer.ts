@@ -1,12 +1,14 @@
 // Background reviews by the larger model: one starts after every applied Spark edit (and on demand), its
 // findings become `spark-review` diagnostics, kept in step with the user's changes. Owns the review state
-// per file; the prompt, the answer's schema and the mapping of findings are pure (server/review/).
+// per file, and tells the status when a review starts or ends; the prompt, the answer's schema and the
+// mapping of findings are pure (server/review/).
 //
 // Invariants: at most one review per file counts at a time: a newer review of a file supersedes the one in
 // flight (its answer is not shown for that file, and it is cancelled when no file of it is left). The
-// findings published for a file are the last review's, mapped to the document as it is now: a finding
-// whose lines the user changed is gone. A review never edits anything. After the endpoint refused the
-// review model, no review is sent until the review settings (or the endpoint) change.
+// findings published for a file are the last review's, mapped to the document as it is now (a file that is
+// not open: to its text on disk as the last file event found it): a finding whose lines changed is gone. A
+// review never edits anything. After the endpoint refused the review model, no review is sent until the
+// review settings (or the endpoint) change.
 import { MessageType, type CancellationToken, type Diagnostic } from 'vscode-languageserver';
 import { extname } from 'node:path';
 import type { TextDocument } from 'vscode-languageserver-textdocument';
