@@ -9,6 +9,7 @@ import { latencyBench } from './latency.js';
 import { memoryBench } from './memory.js';
 import { patchEditBench } from './patch-edit.js';
 import { reviewBench } from './review.js';
+import { stallsBench } from './stalls.js';
 import { stormBench } from './storm.js';
 import { machine, type Bench } from './support.js';
 import { transportBench } from './transport.js';
@@ -16,7 +17,7 @@ import { typingAlongBench } from './typing-along.js';
 import { warmBench } from './warm.js';
 import { workspaceIndexBench } from './workspace-index.js';
 
-const ALL: Bench[] = [hotPathBench, latencyBench, transportBench, warmBench, stormBench, typingAlongBench, eventsBench, memoryBench, workspaceIndexBench, contextBench, patchEditBench, crossFileBench, reviewBench];
+const ALL: Bench[] = [hotPathBench, latencyBench, transportBench, warmBench, stormBench, typingAlongBench, eventsBench, memoryBench, workspaceIndexBench, contextBench, patchEditBench, crossFileBench, reviewBench, stallsBench];
 
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');

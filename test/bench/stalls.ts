@@ -1,0 +1,119 @@
+// 15. Stalls: a document's own analysis (its syntax tree, imports, outline and declarations, and the warm-up's
+// token count) runs on the event loop, once when the document opens and again when its edits settle; a
+// completion that arrives meanwhile waits for it. Measured through the built server over stdio against a
+// zero-delay simulator, on generated TypeScript files of three sizes, in a server already serving another
+// document: a completion sent right after a file is opened, one sent just after the settle (SETTLE_MS after an
+// edit), and one at rest (2 s after an edit), each as the LSP round trip and the part of it before the
+// simulator had the request.
+import { CompletionRequest } from 'vscode-languageserver-protocol/node';
+import { SETTLE_MS } from '../../server/lsp/warmth.js';
+import { generatingCreates, machine, now, printTable, round, sleep, stdioLsp, summarize, syntheticSource, writeResults, type Bench, type LspUnderTest } from './support.js';
+
+const uriOf = (i: number) => `file:///work/src/big${i}.ts`;
+const WARM_URI = 'file:///work/src/small.ts';
+/** How long after the settle timer fires the completion is sent (ms). */
+const AFTER_SETTLE_MS = 10;
+const AT_REST_MS = 2_000;
+
+interface Sample {
+  roundTripMs: number;
+  /** From the request sent to the simulator receiving its response.create. */
+  beforeUpstreamMs: number;
+}
+
+interface SizeResult {
+  lines: number;
+  chars: number;
+  atRest: Sample[];
+  afterOpen: Sample[];
+  afterSettle: Sample[];
+}
+
+const docText = (base: string, k: number) => `${base}\nconst v${k} = `;
+
+async function complete(lsp: LspUnderTest, uri: string, text: string): Promise<Sample> {
+  const creates = lsp.sim.stats.creates.length;
+  const lastLine = text.slice(text.lastIndexOf('\n') + 1);
+  const start = now();
+  await lsp.client.sendRequest(CompletionRequest.type, { textDocument: { uri }, position: { line: text.split('\n').length - 1, character: lastLine.length } });
+  const roundTripMs = now() - start;
+  const create = generatingCreates(lsp.sim, creates).at(-1);
+  if (create?.receivedAt === undefined) throw new Error('the completion did not go upstream');
+  return { roundTripMs, beforeUpstreamMs: create.receivedAt - start };
+}
+
+async function measureSize(lines: number, samples: number): Promise<SizeResult> {
+  const base = syntheticSource(lines);
+  const result: SizeResult = { lines, chars: base.length, atRest: [], afterOpen: [], afterSettle: [] };
+  const lsp = await stdioLsp({ sim: { tokensPerSecond: 0 }, settings: { poolSize: 1 } });
+  try {
+    lsp.sim.setResponder(() => 'compute(1);');
+    // The server is serving a small document first, so that what follows is not the first run of anything.
+    lsp.open(WARM_URI, docText('export const values = [1, 2, 3];', 0));
+    await sleep(AT_REST_MS);
+    for (let k = 1; k <= 20; k++) {
+      const text = docText('export const values = [1, 2, 3];', k);
+      lsp.change(WARM_URI, text);
+      await complete(lsp, WARM_URI, text);
+    }
+    for (let i = 0; i < samples; i++) {
+      // A file opened and completed in at once, as when the user types right after opening it.
+      const uri = uriOf(i);
+      let text = docText(base, 0);
+      lsp.open(uri, text);
+      result.afterOpen.push(await complete(lsp, uri, text));
+      await sleep(AT_REST_MS);
+      text = docText(base, 1);
+      lsp.change(uri, text);
+      await sleep(SETTLE_MS + AFTER_SETTLE_MS);
+      result.afterSettle.push(await complete(lsp, uri, text));
+      text = docText(base, 2);
+      lsp.change(uri, text);
+      await sleep(AT_REST_MS);
+      result.atRest.push(await complete(lsp, uri, text));
+      void lsp.client.sendNotification('textDocument/didClose', { textDocument: { uri } });
+    }
+  } finally {
+    await lsp.close();
+  }
+  return result;
+}
+
+export const stallsBench: Bench = {
+  name: 'stalls',
+  title: 'Completions that arrive while a document is analysed (right after didOpen, right after the settle)',
+  async run({ quick }) {
+    const sizes = quick ? [200, 2_000] : [200, 2_000, 5_000];
+    const samples = quick ? 1 : 5;
+    const results: SizeResult[] = [];
+    for (const lines of sizes) results.push(await measureSize(lines, samples));
+    const median = (xs: Sample[], key: keyof Sample) => summarize(xs.map((x) => x[key])).p50;
+    const cell = (xs: Sample[]) => `${round(median(xs, 'roundTripMs'), 1)} (${round(median(xs, 'beforeUpstreamMs'), 1)})`;
+    const table = printTable(
+      `${this.title}: LSP round trip of one completion, median of ${samples} (in brackets: the part before the simulator had the request), ms`,
+      ['lines', 'KiB', 'at rest', 'right after didOpen', '×', `${AFTER_SETTLE_MS} ms after the settle`, '×'],
+      results.map((r) => {
+        const rest = median(r.atRest, 'roundTripMs');
+        return [
+          r.lines,
+          round(r.chars / 1024, 1),
+          cell(r.atRest),
+          cell(r.afterOpen),
+          round(median(r.afterOpen, 'roundTripMs') / rest, 1),
+          cell(r.afterSettle),
+          round(median(r.afterSettle, 'roundTripMs') / rest, 1),
+        ];
+      }),
+    );
+    writeResults({
+      benchmark: 'stalls',
+      title: this.title,
+      quick,
+      machine: machine(),
+      parameters: { sizes, samples, settleMs: SETTLE_MS, afterSettleMs: AFTER_SETTLE_MS, atRestMs: AT_REST_MS, sim: { tokensPerSecond: 0 }, poolSize: 1 },
+      results,
+      tables: [{ title: 'ms', markdown: table }],
+      notes: [],
+    });
+  },
+};
