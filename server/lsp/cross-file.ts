@@ -13,6 +13,7 @@ import { performance } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
 import {
   analyzeSource,
+  analyzeSourceInTurns,
   buildCrossFileContext,
   cachingTokenCounter,
   collectImportedDeclarations,
@@ -59,6 +60,13 @@ const RECENT_CONTEXT_LINES = 1;
  * gets no imports' declarations, a larger imported file shows none.
  */
 export const MAX_PARSED_CHARS = 512 * 1024;
+/**
+ * From this size a document's analysis leaves the event loop free between its steps (the parse, each walk of
+ * the tree, the layout, the warm-up), so that a request arriving meanwhile waits for one step, not for all.
+ */
+export const IN_TURNS_CHARS = 32 * 1024;
+/** Resolves on the next turn of the event loop, after the I/O that has arrived meanwhile. */
+export const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 /** Extraction of other files' declarations per turn of the event loop (ms); the rest waits for the next turn. */
 const EXTRACT_SLICE_MS = 8;
 /** Turns one computation may take (extraction spread over turns, reads of missing files). */
@@ -291,13 +299,17 @@ export class CrossFile {
     for (let turn = 0; turn < MAX_TURNS; turn++) {
       const view = this.view(snapshot, folders);
       // The document is parsed again only after reads (a configuration file read may change how imports resolve).
-      if (text.length <= MAX_PARSED_CHARS) analysis ??= analyzeSource(engine.parsers, file, view);
+      if (text.length <= MAX_PARSED_CHARS && analysis === undefined) {
+        analysis = text.length < IN_TURNS_CHARS ? analyzeSource(engine.parsers, file, view) : await analyzeSourceInTurns(engine.parsers, file, view, nextTurn);
+        if (this.ctx.documents.get(uri)?.version !== version || this.disposed) return;
+      }
+      if (text.length >= IN_TURNS_CHARS) await nextTurn();
       const slice = { until: performance.now() + EXTRACT_SLICE_MS, extracted: 0, deferred: false };
       result = this.layout(engine, view, uri, shown, file, analysis, version, folders, slice);
       if (this.ctx.documents.get(uri)?.version !== version || this.disposed) return;
       if (slice.deferred) {
         // Declarations of more files than one slice extracts: the rest on the next turns of the event loop.
-        await new Promise((resolve) => setImmediate(resolve));
+        await nextTurn();
         continue;
       }
       // Texts not held yet, and (without file events) held ones past their age: read, then compute again.

@@ -7,6 +7,7 @@ import { createHash } from 'node:crypto';
 import { buildWarmContext } from '../context/prompt.js';
 import { Deadlines, type Deadline } from '../spark/deadlines.js';
 import type { ServerContext } from './context.js';
+import { IN_TURNS_CHARS, nextTurn } from './cross-file.js';
 import { promptPath } from './uri.js';
 import { mayUse } from './workspace.js';
 
@@ -60,10 +61,14 @@ export class Warmth {
     this.ownChange.delete(uri);
     // Without a Spark client nothing is sent (send() forgets the document's warm state); a new client warms every open document again.
     if (this.ctx.spark instanceof Error) return this.send(uri);
-    void this.ctx.crossFile.refresh(uri).then(() => {
-      this.send(uri);
-      if (dependents) this.ctx.crossFile.refreshDependents(uri);
-    });
+    void this.ctx.crossFile
+      .refresh(uri)
+      // A large document's warm-up (its prompt, its token count) waits one turn after its analysis.
+      .then(() => ((this.ctx.documents.get(uri)?.getText().length ?? 0) >= IN_TURNS_CHARS ? nextTurn() : undefined))
+      .then(() => {
+        this.send(uri);
+        if (dependents) this.ctx.crossFile.refreshDependents(uri);
+      });
   }
 
   /** A file the document's context reads changed: computes and (if its input changed) warms again once quiet. */

@@ -22,6 +22,7 @@ interface Sample {
 }
 
 interface SizeResult {
+  build: string;
   lines: number;
   chars: number;
   atRest: Sample[];
@@ -42,10 +43,10 @@ async function complete(lsp: LspUnderTest, uri: string, text: string): Promise<S
   return { roundTripMs, beforeUpstreamMs: create.receivedAt - start };
 }
 
-async function measureSize(lines: number, samples: number): Promise<SizeResult> {
+async function measureSize(build: { name: string; server: string | undefined }, lines: number, samples: number): Promise<SizeResult> {
   const base = syntheticSource(lines);
-  const result: SizeResult = { lines, chars: base.length, atRest: [], afterOpen: [], afterSettle: [] };
-  const lsp = await stdioLsp({ sim: { tokensPerSecond: 0 }, settings: { poolSize: 1 } });
+  const result: SizeResult = { build: build.name, lines, chars: base.length, atRest: [], afterOpen: [], afterSettle: [] };
+  const lsp = await stdioLsp({ sim: { tokensPerSecond: 0 }, settings: { poolSize: 1 } }, [], build.server);
   try {
     lsp.sim.setResponder(() => 'compute(1);');
     // The server is serving a small document first, so that what follows is not the first run of anything.
@@ -85,16 +86,24 @@ export const stallsBench: Bench = {
   async run({ quick }) {
     const sizes = quick ? [200, 2_000] : [200, 2_000, 5_000];
     const samples = quick ? 1 : 5;
+    // SPARK_BENCH_BASELINE=/path/to/other/dist/server/main.js measures another build too, size by size, the two
+    // taking turns.
+    const baseline = process.env.SPARK_BENCH_BASELINE;
+    const builds = [{ name: 'this build', server: undefined }, ...(baseline ? [{ name: 'baseline', server: baseline }] : [])];
     const results: SizeResult[] = [];
-    for (const lines of sizes) results.push(await measureSize(lines, samples));
+    for (const [i, lines] of sizes.entries()) {
+      for (const build of i % 2 === 0 ? builds : [...builds].reverse()) results.push(await measureSize(build, lines, samples));
+    }
+    results.sort((a, b) => a.lines - b.lines || builds.findIndex((x) => x.name === a.build) - builds.findIndex((x) => x.name === b.build));
     const median = (xs: Sample[], key: keyof Sample) => summarize(xs.map((x) => x[key])).p50;
     const cell = (xs: Sample[]) => `${round(median(xs, 'roundTripMs'), 1)} (${round(median(xs, 'beforeUpstreamMs'), 1)})`;
     const table = printTable(
       `${this.title}: LSP round trip of one completion, median of ${samples} (in brackets: the part before the simulator had the request), ms`,
-      ['lines', 'KiB', 'at rest', 'right after didOpen', '×', `${AFTER_SETTLE_MS} ms after the settle`, '×'],
+      ['build', 'lines', 'KiB', 'at rest', 'right after didOpen', '×', `${AFTER_SETTLE_MS} ms after the settle`, '×'],
       results.map((r) => {
         const rest = median(r.atRest, 'roundTripMs');
         return [
+          r.build,
           r.lines,
           round(r.chars / 1024, 1),
           cell(r.atRest),
@@ -110,7 +119,7 @@ export const stallsBench: Bench = {
       title: this.title,
       quick,
       machine: machine(),
-      parameters: { sizes, samples, settleMs: SETTLE_MS, afterSettleMs: AFTER_SETTLE_MS, atRestMs: AT_REST_MS, sim: { tokensPerSecond: 0 }, poolSize: 1 },
+      parameters: { baseline: baseline ?? null, sizes, samples, settleMs: SETTLE_MS, afterSettleMs: AFTER_SETTLE_MS, atRestMs: AT_REST_MS, sim: { tokensPerSecond: 0 }, poolSize: 1 },
       results,
       tables: [{ title: 'ms', markdown: table }],
       notes: [],

@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import {
   analyzeSource,
+  analyzeSourceInTurns,
   collectImportedDeclarations,
   extractDeclarations,
   loadParsers,
@@ -440,6 +441,41 @@ describe('collecting the declarations a file imports', () => {
     assert.deepEqual(a?.outline.map((s) => s.name), ['App', 'run']);
     assert.deepEqual(collectImportedDeclarations(parsers, file, view, { imports: a!.imports }), collectImportedDeclarations(parsers, file, view));
     assert.equal(analyzeSource(parsers, { path: 'notes.txt', text: 'x' }, view), undefined);
+  });
+
+  it('analyzeSourceInTurns gives what analyzeSource gives, in every language, with the event loop free between its steps', async () => {
+    const files: Record<string, string> = {
+      'src/app.ts': "import { Foo } from './lib/foo';\nimport * as u from './util';\nexport class App {\n  run(): void {\n    new Foo(u.x);\n  }\n}\n",
+      'src/lib/foo.ts': 'export class Foo {}\n',
+      'src/util.ts': 'export const x = 1;\n',
+      'py/app.py': 'from .models import User\nimport py.util\n\ndef main():\n    return User()\n',
+      'py/__init__.py': '',
+      'py/models.py': 'class User:\n    pass\n',
+      'py/util.py': 'def helper():\n    pass\n',
+      'go.mod': 'module example.com/m\n',
+      'cmd/main.go': 'package main\n\nimport "example.com/m/store"\n\nfunc main() { store.Open() }\n',
+      'store/store.go': 'package store\n\nfunc Open() {}\n',
+    };
+    const view = workspaceViewOf(Object.keys(files), new Map(Object.entries(files)));
+    for (const path of ['src/app.ts', 'py/app.py', 'cmd/main.go', 'notes.txt']) {
+      const file = { path, text: files[path] ?? 'x' };
+      let turns = 0;
+      let beforeLastTurn = false;
+      const inTurns = await analyzeSourceInTurns(parsers, file, view, () => {
+        turns++;
+        // Each step waits for a turn of the event loop: a callback queued now runs before the step goes on.
+        return new Promise((resolve) => {
+          setImmediate(() => (beforeLastTurn = true));
+          setImmediate(resolve);
+        });
+      });
+      const whole = analyzeSource(parsers, file, view);
+      assert.deepEqual(inTurns, whole, path);
+      if (whole === undefined) continue;
+      assert.ok(whole.imports.length > 0 && whole.outline.length > 0, `${path}: the sample resolves imports and has an outline`);
+      assert.equal(turns, 3, path);
+      assert.ok(beforeLastTurn, path);
+    }
   });
 
   it('a target whose text the view does not give is reported unread', () => {

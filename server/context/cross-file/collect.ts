@@ -58,6 +58,27 @@ export function analyzeSource(parsers: Parsers, file: SourceFile, view: Workspac
   }));
 }
 
+/**
+ * analyzeSource with the event loop free between its steps: the parse, then each walk of the tree (imports,
+ * declarations, outline) after `turn()` resolves. For large files, so that a request that arrives meanwhile waits
+ * for one step, not for all of them. Same result as analyzeSource for the same view.
+ */
+export async function analyzeSourceInTurns(parsers: Parsers, file: SourceFile, view: WorkspaceView, turn: () => Promise<void>): Promise<SourceAnalysis | undefined> {
+  const language = file.language ?? languageOfPath(file.path);
+  if (language === undefined || !parsers.languages.includes(language)) return undefined;
+  const tree = parsers.parse(language, file.text);
+  try {
+    await turn();
+    const imports = importsFromTree(tree.rootNode, language, file.path, file.text, view);
+    await turn();
+    const declarations = declarationsFromTree(tree.rootNode, language, file.text);
+    await turn();
+    return { imports, declarations, outline: outlineFromTree(tree.rootNode, language, file.text) };
+  } finally {
+    tree.delete();
+  }
+}
+
 export function collectImportedDeclarations(parsers: Parsers, file: SourceFile, view: WorkspaceView, opts: CollectOptions = {}): CollectedDeclarations {
   const imports = opts.imports ?? resolveImports(parsers, file, view);
   const declarationsOf = opts.declarationsOf ?? ((f: Required<SourceFile>): FileDeclarations | undefined => extractDeclarations(parsers, f));

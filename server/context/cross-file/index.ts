@@ -15,6 +15,7 @@ export {
 } from './declarations.js';
 export {
   analyzeSource,
+  analyzeSourceInTurns,
   collectImportedDeclarations,
   type CollectedDeclarations,
   type CollectOptions,
