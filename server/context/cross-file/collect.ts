@@ -10,7 +10,7 @@ import { importsFromTree, resolveImports, type SourceFile } from './imports.js';
 import { resolveJsModule } from './imports-js.js';
 import { resolvePythonModule } from './imports-python.js';
 import { outlineFromTree, type SymbolSpan } from './symbols.js';
-import { languageOfPath, withTree, type Parsers, type SourceLanguage } from './syntax.js';
+import { languageOfPath, type Parsers, type SourceLanguage } from './syntax.js';
 import type { WorkspaceView } from './view.js';
 
 /** Declarations taken from one file of the workspace. */
@@ -47,35 +47,49 @@ export interface SourceAnalysis {
   outline: SymbolSpan[];
 }
 
-/** Everything the engine needs from one file, from a single parse; undefined for a language not understood. */
-export function analyzeSource(parsers: Parsers, file: SourceFile, view: WorkspaceView): SourceAnalysis | undefined {
-  const language = file.language ?? languageOfPath(file.path);
-  if (language === undefined || !parsers.languages.includes(language)) return undefined;
-  return withTree(parsers, language, file.text, (root) => ({
-    imports: importsFromTree(root, language, file.path, file.text, view),
-    declarations: declarationsFromTree(root, language, file.text),
-    outline: outlineFromTree(root, language, file.text),
-  }));
-}
-
 /**
- * analyzeSource with the event loop free between its steps: the parse, then each walk of the tree (imports,
- * declarations, outline) after `turn()` resolves. For large files, so that a request that arrives meanwhile waits
- * for one step, not for all of them. Same result as analyzeSource for the same view.
+ * The analysis of one file as steps: the parse, then each walk of the tree (imports, declarations, outline). A
+ * driver runs them at once (analyzeSource) or with the event loop free between them (analyzeSourceInTurns).
  */
-export async function analyzeSourceInTurns(parsers: Parsers, file: SourceFile, view: WorkspaceView, turn: () => Promise<void>): Promise<SourceAnalysis | undefined> {
+function* analysisSteps(parsers: Parsers, file: SourceFile, view: WorkspaceView): Generator<void, SourceAnalysis | undefined> {
   const language = file.language ?? languageOfPath(file.path);
   if (language === undefined || !parsers.languages.includes(language)) return undefined;
   const tree = parsers.parse(language, file.text);
   try {
-    await turn();
+    yield;
     const imports = importsFromTree(tree.rootNode, language, file.path, file.text, view);
-    await turn();
+    yield;
     const declarations = declarationsFromTree(tree.rootNode, language, file.text);
-    await turn();
+    yield;
     return { imports, declarations, outline: outlineFromTree(tree.rootNode, language, file.text) };
   } finally {
     tree.delete();
+  }
+}
+
+/** Everything the engine needs from one file, from a single parse; undefined for a language not understood. */
+export function analyzeSource(parsers: Parsers, file: SourceFile, view: WorkspaceView): SourceAnalysis | undefined {
+  const steps = analysisSteps(parsers, file, view);
+  let step = steps.next();
+  while (!step.done) step = steps.next();
+  return step.value;
+}
+
+/**
+ * analyzeSource with the event loop free between its steps (`turn()` resolves before each next one). For large
+ * files, so that a request that arrives meanwhile waits for one step, not for all of them.
+ */
+export async function analyzeSourceInTurns(parsers: Parsers, file: SourceFile, view: WorkspaceView, turn: () => Promise<void>): Promise<SourceAnalysis | undefined> {
+  const steps = analysisSteps(parsers, file, view);
+  try {
+    let step = steps.next();
+    while (!step.done) {
+      await turn();
+      step = steps.next();
+    }
+    return step.value;
+  } finally {
+    steps.return(undefined);
   }
 }
 
