@@ -16,6 +16,7 @@ import {
   analyzeSourceInTurns,
   buildCrossFileContext,
   cachingTokenCounter,
+  ReusedTrees,
   collectImportedDeclarations,
   enclosingSymbols,
   estimateTokenCount,
@@ -111,6 +112,8 @@ export class CrossFile {
   private engine: Promise<Engine | undefined> | undefined;
   private loaded: Engine | undefined;
   private readonly states = new Map<string, DocState>();
+  /** The last syntax tree of each large document, so that its next analysis parses only what changed. */
+  private readonly trees = new ReusedTrees();
   private readonly running = new Map<string, Promise<void>>();
   private readonly again = new Set<string>();
   private readonly texts: FileTexts;
@@ -216,6 +219,7 @@ export class CrossFile {
 
   forget(uri: string): void {
     this.states.delete(uri);
+    this.trees.forget(uri);
     this.again.delete(uri);
     this.refreshDependents(uri);
   }
@@ -228,6 +232,7 @@ export class CrossFile {
   dispose(): void {
     this.disposed = true;
     this.states.clear();
+    this.trees.clear();
     this.texts.clear();
     this.declarations.clear();
     this.declarationChars = 0;
@@ -300,7 +305,10 @@ export class CrossFile {
       const view = this.view(snapshot, folders);
       // The document is parsed again only after reads (a configuration file read may change how imports resolve).
       if (text.length <= MAX_PARSED_CHARS && analysis === undefined) {
-        analysis = text.length < IN_TURNS_CHARS ? analyzeSource(engine.parsers, file, view) : await analyzeSourceInTurns(engine.parsers, file, view, nextTurn);
+        analysis =
+          text.length < IN_TURNS_CHARS
+            ? analyzeSource(engine.parsers, file, view)
+            : await analyzeSourceInTurns(engine.parsers, file, view, nextTurn, this.trees.keeper(engine.parsers, uri));
         if (this.ctx.documents.get(uri)?.version !== version || this.disposed) return;
       }
       if (text.length >= IN_TURNS_CHARS) await nextTurn();

@@ -6,10 +6,12 @@ import {
   analyzeSource,
   analyzeSourceInTurns,
   collectImportedDeclarations,
+  editBetween,
   extractDeclarations,
   loadParsers,
   outlineSymbols,
   resolveImports,
+  ReusedTrees,
   selectDeclarations,
   workspaceViewOf,
 } from '../../server/context/cross-file/index.js';
@@ -476,6 +478,64 @@ describe('collecting the declarations a file imports', () => {
       assert.equal(turns, 3, path);
       assert.ok(beforeLastTurn, path);
     }
+  });
+
+  it('a document analysed again from its last tree (an incremental parse) gives what a fresh analysis gives, edit after edit', async () => {
+    const samples: Record<string, string> = {
+      'src/app.ts': "import { Foo } from './lib/foo';\nimport * as u from './util';\n\nexport class App {\n  run(): void {\n    new Foo(u.x); // é 😀\n  }\n}\n\nexport function helper(a: number): number {\n  return a + 1;\n}\n",
+      'py/app.py': 'from .models import User\nimport py.util\n\n\ndef main():\n    return User()\n\n\nclass Service:\n    def run(self):\n        pass\n',
+      'cmd/main.go': 'package main\n\nimport "example.com/m/store"\n\nfunc main() { store.Open() }\n\nfunc helper(a int) int {\n\treturn a + 1\n}\n',
+    };
+    const files: Record<string, string> = {
+      ...samples,
+      'src/lib/foo.ts': 'export class Foo {}\n',
+      'src/util.ts': 'export const x = 1;\n',
+      'py/__init__.py': '',
+      'py/models.py': 'class User:\n    pass\n',
+      'py/util.py': 'def helper():\n    pass\n',
+      'go.mod': 'module example.com/m\n',
+      'store/store.go': 'package store\n\nfunc Open() {}\n',
+    };
+    const view = workspaceViewOf(Object.keys(files), new Map(Object.entries(files)));
+    // Insertions, deletions and replacements of pieces that change the structure (a new function, a removed
+    // import, an unclosed brace) as well as plain text; a fixed seed, so that a failure repeats.
+    const pieces = ['\n', 'x', '}', '{', '\nexport function added(): void {}\n', '\ndef added():\n    pass\n', '\nfunc added() {}\n', 'é😀', '(', ''];
+    let seed = 42;
+    const random = (n: number) => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) % n);
+    const turn = () => Promise.resolve();
+    for (const [path, original] of Object.entries(samples)) {
+      const trees = new ReusedTrees();
+      let text = original;
+      for (let k = 0; k < 40; k++) {
+        const at = random(text.length + 1);
+        const cut = Math.min(text.length - at, random(4));
+        text = text.slice(0, at) + pieces[random(pieces.length)]! + text.slice(at + cut);
+        const file = { path, text };
+        const incremental = await analyzeSourceInTurns(parsers, file, view, turn, trees.keeper(parsers, path));
+        assert.deepEqual(incremental, analyzeSource(parsers, file, view), `${path}, edit ${k}: ${JSON.stringify(text)}`);
+      }
+      trees.clear();
+    }
+  });
+
+  it('editBetween: the one edit between two texts, in UTF-16 units, with rows and columns, never inside a surrogate pair', () => {
+    assert.deepEqual(editBetween('ab\ncd\nef', 'ab\ncXd\nef'), {
+      startIndex: 4, oldEndIndex: 4, newEndIndex: 5,
+      startPosition: { row: 1, column: 1 }, oldEndPosition: { row: 1, column: 1 }, newEndPosition: { row: 1, column: 2 },
+    });
+    assert.deepEqual(editBetween('line\nrest', 'rest'), {
+      startIndex: 0, oldEndIndex: 5, newEndIndex: 0,
+      startPosition: { row: 0, column: 0 }, oldEndPosition: { row: 1, column: 0 }, newEndPosition: { row: 0, column: 0 },
+    });
+    const same = editBetween('same', 'same');
+    assert.equal(same.startIndex, same.oldEndIndex);
+    assert.equal(same.startIndex, same.newEndIndex);
+    // 😀 and 😃 share their high surrogate: the edit starts before it, not between the two halves.
+    const e = editBetween('a😀b', 'a😃b');
+    assert.deepEqual([e.startIndex, e.oldEndIndex, e.newEndIndex], [1, 3, 3]);
+    // U+1F600 and U+1FA00 share their low surrogate: the edit ends after it.
+    const f = editBetween('a\u{1F600}b', 'a\u{1FA00}b');
+    assert.deepEqual([f.startIndex, f.oldEndIndex, f.newEndIndex], [1, 3, 3]);
   });
 
   it('a target whose text the view does not give is reported unread', () => {

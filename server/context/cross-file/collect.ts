@@ -10,7 +10,7 @@ import { importsFromTree, resolveImports, type SourceFile } from './imports.js';
 import { resolveJsModule } from './imports-js.js';
 import { resolvePythonModule } from './imports-python.js';
 import { outlineFromTree, type SymbolSpan } from './symbols.js';
-import { languageOfPath, type Parsers, type SourceLanguage } from './syntax.js';
+import { freshTrees, languageOfPath, type Parsers, type SourceLanguage, type TreeKeeper } from './syntax.js';
 import type { WorkspaceView } from './view.js';
 
 /** Declarations taken from one file of the workspace. */
@@ -51,10 +51,10 @@ export interface SourceAnalysis {
  * The analysis of one file as steps: the parse, then each walk of the tree (imports, declarations, outline). A
  * driver runs them at once (analyzeSource) or with the event loop free between them (analyzeSourceInTurns).
  */
-function* analysisSteps(parsers: Parsers, file: SourceFile, view: WorkspaceView): Generator<void, SourceAnalysis | undefined> {
+function* analysisSteps(parsers: Parsers, file: SourceFile, view: WorkspaceView, trees: TreeKeeper): Generator<void, SourceAnalysis | undefined> {
   const language = file.language ?? languageOfPath(file.path);
   if (language === undefined || !parsers.languages.includes(language)) return undefined;
-  const tree = parsers.parse(language, file.text);
+  const tree = trees.parse(language, file.text);
   try {
     yield;
     const imports = importsFromTree(tree.rootNode, language, file.path, file.text, view);
@@ -63,13 +63,13 @@ function* analysisSteps(parsers: Parsers, file: SourceFile, view: WorkspaceView)
     yield;
     return { imports, declarations, outline: outlineFromTree(tree.rootNode, language, file.text) };
   } finally {
-    tree.delete();
+    trees.done(tree, language, file.text);
   }
 }
 
 /** Everything the engine needs from one file, from a single parse; undefined for a language not understood. */
 export function analyzeSource(parsers: Parsers, file: SourceFile, view: WorkspaceView): SourceAnalysis | undefined {
-  const steps = analysisSteps(parsers, file, view);
+  const steps = analysisSteps(parsers, file, view, freshTrees(parsers));
   let step = steps.next();
   while (!step.done) step = steps.next();
   return step.value;
@@ -77,10 +77,17 @@ export function analyzeSource(parsers: Parsers, file: SourceFile, view: Workspac
 
 /**
  * analyzeSource with the event loop free between its steps (`turn()` resolves before each next one). For large
- * files, so that a request that arrives meanwhile waits for one step, not for all of them.
+ * files, so that a request that arrives meanwhile waits for one step, not for all of them. `trees`: where the
+ * tree comes from and goes (ReusedTrees: parsed from the document's last tree, and kept for its next analysis).
  */
-export async function analyzeSourceInTurns(parsers: Parsers, file: SourceFile, view: WorkspaceView, turn: () => Promise<void>): Promise<SourceAnalysis | undefined> {
-  const steps = analysisSteps(parsers, file, view);
+export async function analyzeSourceInTurns(
+  parsers: Parsers,
+  file: SourceFile,
+  view: WorkspaceView,
+  turn: () => Promise<void>,
+  trees: TreeKeeper = freshTrees(parsers),
+): Promise<SourceAnalysis | undefined> {
+  const steps = analysisSteps(parsers, file, view, trees);
   try {
     let step = steps.next();
     while (!step.done) {

@@ -1,7 +1,7 @@
 // Cross-file context: what the code around the cursor refers to in other files of the workspace, as text within
 // a token budget. The public surface of server/context/cross-file/; pure except for the two loaders (parsers and
 // the tokenizer), which read files of installed packages once at start-up.
-export { loadParsers, languageOfPath, SOURCE_LANGUAGES, type Parsers, type SourceLanguage } from './syntax.js';
+export { editBetween, loadParsers, languageOfPath, ReusedTrees, SOURCE_LANGUAGES, type Parsers, type SourceLanguage, type TreeKeeper } from './syntax.js';
 export { workspaceViewOf, type WorkspaceView } from './view.js';
 export { resolveImports, type ImportedModule, type SourceFile } from './imports.js';
 export {

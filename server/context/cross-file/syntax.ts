@@ -2,8 +2,9 @@
 // and the grammars shipped in @vscode/tree-sitter-wasm. loadParsers() is the one asynchronous step (it loads
 // the runtime and grammar files of that package, never a workspace file); everything else is synchronous.
 import treeSitter from '@vscode/tree-sitter-wasm';
-import type { Language, Node, Parser, Tree } from '@vscode/tree-sitter-wasm';
+import type { Edit, Language, Node, Parser, Point, Tree } from '@vscode/tree-sitter-wasm';
 import { createRequire } from 'node:module';
+import { lineBreaks } from '../../edits/changed-lines.js';
 
 export type { Node } from '@vscode/tree-sitter-wasm';
 
@@ -19,7 +20,11 @@ export const SOURCE_LANGUAGES: readonly SourceLanguage[] = ['typescript', 'tsx',
 export interface Parsers {
   /** Languages loaded; parse() throws for others. */
   readonly languages: readonly SourceLanguage[];
-  parse(language: SourceLanguage, text: string): Tree;
+  /**
+   * `previous`: the tree of an earlier text in the same language (of the same document). It is edited to match
+   * `text` and its unchanged parts are reused (tree-sitter's incremental parse); the caller still deletes it.
+   */
+  parse(language: SourceLanguage, text: string, previous?: { tree: Tree; text: string }): Tree;
 }
 
 const EXTENSIONS: Record<string, SourceLanguage> = {
@@ -53,6 +58,84 @@ export function fenceLanguage(language: SourceLanguage | undefined): string {
       return '';
     default:
       return language;
+  }
+}
+
+/**
+ * The one edit that turns `before` into `after`: what lies between their longest common start and end, never
+ * splitting a surrogate pair. In UTF-16 code units, as the JavaScript binding of tree-sitter counts indices and
+ * columns.
+ */
+export function editBetween(before: string, after: string): Edit {
+  const max = Math.min(before.length, after.length);
+  let start = 0;
+  while (start < max && before.charCodeAt(start) === after.charCodeAt(start)) start++;
+  if (start > 0 && isHighSurrogate(before.charCodeAt(start - 1))) start--;
+  let end = 0;
+  while (end < max - start && before.charCodeAt(before.length - 1 - end) === after.charCodeAt(after.length - 1 - end)) end++;
+  if (end > 0 && isLowSurrogate(before.charCodeAt(before.length - end))) end--;
+  return {
+    startIndex: start,
+    oldEndIndex: before.length - end,
+    newEndIndex: after.length - end,
+    startPosition: pointAt(before, start),
+    oldEndPosition: pointAt(before, before.length - end),
+    newEndPosition: pointAt(after, after.length - end),
+  };
+}
+
+const isHighSurrogate = (c: number) => c >= 0xd800 && c <= 0xdbff;
+const isLowSurrogate = (c: number) => c >= 0xdc00 && c <= 0xdfff;
+
+function pointAt(text: string, index: number): Point {
+  return { row: lineBreaks(text, 0, index), column: index - (text.lastIndexOf('\n', index - 1) + 1) };
+}
+
+/** Where an analysis gets its tree, and what becomes of the tree after. */
+export interface TreeKeeper {
+  parse(language: SourceLanguage, text: string): Tree;
+  /** The analysis is done with `tree`, the tree of `text`. */
+  done(tree: Tree, language: SourceLanguage, text: string): void;
+}
+
+/** A fresh parse each time, the tree deleted after. */
+export function freshTrees(parsers: Parsers): TreeKeeper {
+  return { parse: (language, text) => parsers.parse(language, text), done: (tree) => tree.delete() };
+}
+
+/**
+ * The last tree of each document, kept so that its next parse reuses what did not change. Holds WebAssembly
+ * memory until `forget` or `clear`.
+ */
+export class ReusedTrees {
+  private readonly trees = new Map<string, { language: SourceLanguage; text: string; tree: Tree }>();
+
+  keeper(parsers: Parsers, key: string): TreeKeeper {
+    return {
+      parse: (language, text) => {
+        const last = this.trees.get(key);
+        this.trees.delete(key);
+        try {
+          return parsers.parse(language, text, last?.language === language ? last : undefined);
+        } finally {
+          last?.tree.delete();
+        }
+      },
+      done: (tree, language, text) => {
+        this.forget(key);
+        this.trees.set(key, { language, text, tree });
+      },
+    };
+  }
+
+  forget(key: string): void {
+    this.trees.get(key)?.tree.delete();
+    this.trees.delete(key);
+  }
+
+  clear(): void {
+    for (const { tree } of this.trees.values()) tree.delete();
+    this.trees.clear();
   }
 }
 
@@ -90,14 +173,15 @@ export async function loadParsers(languages: readonly SourceLanguage[] = SOURCE_
   let current: SourceLanguage | undefined;
   return {
     languages: [...loaded.keys()],
-    parse(language, text) {
+    parse(language, text, previous) {
       if (current !== language) {
         const grammar = loaded.get(language);
         if (grammar === undefined) throw new Error(`no tree-sitter grammar loaded for ${JSON.stringify(language)}`);
         parser.setLanguage(grammar);
         current = language;
       }
-      const tree = parser.parse(text);
+      if (previous !== undefined) previous.tree.edit(editBetween(previous.text, text));
+      const tree = parser.parse(text, previous?.tree ?? null);
       if (tree === null) throw new Error(`tree-sitter returned no tree for a ${language} text of ${text.length} characters`);
       return tree;
     },
