@@ -518,6 +518,22 @@ describe('collecting the declarations a file imports', () => {
     }
   });
 
+  it('ReusedTrees keeps the trees of the most recently analysed documents only, and frees the others', async () => {
+    const trees = new ReusedTrees(2);
+    const view = workspaceViewOf([], new Map());
+    const analyse = (path: string, text: string) => analyzeSourceInTurns(parsers, { path, text }, view, () => Promise.resolve(), trees.keeper(parsers, path));
+    await analyse('a.ts', 'export const a = 1;\n');
+    await analyse('b.ts', 'export const b = 1;\n');
+    await analyse('c.ts', 'export const c = 1;\n');
+    assert.deepEqual(trees.keys(), ['b.ts', 'c.ts']);
+    await analyse('b.ts', 'export const b = 2;\n');
+    assert.deepEqual(trees.keys(), ['c.ts', 'b.ts']);
+    trees.forget('c.ts');
+    assert.deepEqual(trees.keys(), ['b.ts']);
+    trees.clear();
+    assert.deepEqual(trees.keys(), []);
+  });
+
   it('editBetween: the one edit between two texts, in UTF-16 units, with rows and columns, never inside a surrogate pair', () => {
     assert.deepEqual(editBetween('ab\ncd\nef', 'ab\ncXd\nef'), {
       startIndex: 4, oldEndIndex: 4, newEndIndex: 5,

@@ -104,11 +104,15 @@ export function freshTrees(parsers: Parsers): TreeKeeper {
 }
 
 /**
- * The last tree of each document, kept so that its next parse reuses what did not change. Holds WebAssembly
- * memory until `forget` or `clear`.
+ * The last tree of the documents analysed most recently (at most `max`), kept so that a document's next parse
+ * reuses what did not change. A tree of a large file holds megabytes of WebAssembly memory (about 9 MiB for 187 KiB
+ * of TypeScript) until `forget`, `clear`, or more recent documents push it out.
  */
 export class ReusedTrees {
+  /** Least recently analysed first. */
   private readonly trees = new Map<string, { language: SourceLanguage; text: string; tree: Tree }>();
+
+  constructor(private readonly max = 4) {}
 
   keeper(parsers: Parsers, key: string): TreeKeeper {
     return {
@@ -124,6 +128,10 @@ export class ReusedTrees {
       done: (tree, language, text) => {
         this.forget(key);
         this.trees.set(key, { language, text, tree });
+        for (const oldest of this.trees.keys()) {
+          if (this.trees.size <= this.max) break;
+          this.forget(oldest);
+        }
       },
     };
   }
@@ -136,6 +144,11 @@ export class ReusedTrees {
   clear(): void {
     for (const { tree } of this.trees.values()) tree.delete();
     this.trees.clear();
+  }
+
+  /** The documents whose tree is kept, least recently analysed first. */
+  keys(): string[] {
+    return [...this.trees.keys()];
   }
 }
 
