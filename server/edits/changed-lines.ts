@@ -36,14 +36,16 @@ const NEWLINE = 10;
 /** Characters compared at once (as substrings) before comparing one by one. */
 const CHUNK = 256;
 
-function commonPrefix(a: string, b: string, min: number): number {
+/** Length of the common start of `a` and `b`, at most `min`. */
+export function commonPrefix(a: string, b: string, min: number): number {
   let n = 0;
   while (n + CHUNK <= min && a.slice(n, n + CHUNK) === b.slice(n, n + CHUNK)) n += CHUNK;
   while (n < min && a.charCodeAt(n) === b.charCodeAt(n)) n++;
   return n;
 }
 
-function commonSuffix(a: string, b: string, min: number): number {
+/** Length of the common end of `a` and `b`, at most `min`. */
+export function commonSuffix(a: string, b: string, min: number): number {
   let n = 0;
   while (n + CHUNK <= min && a.slice(a.length - n - CHUNK, a.length - n) === b.slice(b.length - n - CHUNK, b.length - n)) n += CHUNK;
   while (n < min && a.charCodeAt(a.length - 1 - n) === b.charCodeAt(b.length - 1 - n)) n++;

@@ -4,7 +4,7 @@
 import treeSitter from '@vscode/tree-sitter-wasm';
 import type { Edit, Language, Node, Parser, Point, Tree } from '@vscode/tree-sitter-wasm';
 import { createRequire } from 'node:module';
-import { lineBreaks } from '../../edits/changed-lines.js';
+import { commonPrefix, commonSuffix, lineBreaks } from '../../edits/changed-lines.js';
 
 export type { Node } from '@vscode/tree-sitter-wasm';
 
@@ -68,11 +68,10 @@ export function fenceLanguage(language: SourceLanguage | undefined): string {
  */
 export function editBetween(before: string, after: string): Edit {
   const max = Math.min(before.length, after.length);
-  let start = 0;
-  while (start < max && before.charCodeAt(start) === after.charCodeAt(start)) start++;
+  let start = commonPrefix(before, after, max);
   if (start > 0 && isHighSurrogate(before.charCodeAt(start - 1))) start--;
-  let end = 0;
-  while (end < max - start && before.charCodeAt(before.length - 1 - end) === after.charCodeAt(after.length - 1 - end)) end++;
+  // The common end, not reaching back into the common start.
+  let end = commonSuffix(before, after, max - start);
   if (end > 0 && isLowSurrogate(before.charCodeAt(before.length - end))) end--;
   return {
     startIndex: start,
