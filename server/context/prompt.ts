@@ -2,7 +2,7 @@
 // Pure: no I/O, timers, globals or logging; it knows nothing of LSP, sockets or the model client.
 // Markers: CURSOR_MARKER where text is to be inserted. TARGET_BEGIN/TARGET_END are no longer sent, but a model
 // may still echo them, so answers are cleaned of them (parse.ts).
-import { lineBreaks } from '../edits/changed-lines.js';
+import { lineBreaks, lineStartAt } from '../edits/changed-lines.js';
 
 /** Inserted at the cursor in completion prompts. Chosen to be unlikely in real code. */
 export const CURSOR_MARKER = '<|cursor|>';
@@ -68,7 +68,7 @@ export function buildCompletionPrompt(args: {
   const header = fileHeader(args.path, languageId);
 
   // The cursor's whole line is the core that is always kept.
-  const lineStart = text.lastIndexOf('\n', offset - 1) + 1;
+  const lineStart = lineStartAt(text, offset);
   const nl = text.indexOf('\n', offset);
   const lineEnd = nl === -1 ? text.length : nl + 1;
   const core = text.slice(lineStart, offset) + CURSOR_MARKER + text.slice(offset, lineEnd);
@@ -149,7 +149,7 @@ export function buildCompletionDelta(args: {
   const { text, languageId } = args;
   const offset = clamp(args.offset, 0, text.length);
   const budget = Math.max(0, args.budgetTokens) * CHARS_PER_TOKEN;
-  const lineStart = text.lastIndexOf('\n', offset - 1) + 1;
+  const lineStart = lineStartAt(text, offset);
   const nl = text.indexOf('\n', offset);
   const lineEnd = nl === -1 ? text.length : nl + 1;
   const core = text.slice(lineStart, offset) + CURSOR_MARKER + text.slice(offset, lineEnd);

@@ -52,6 +52,14 @@ export function commonSuffix(a: string, b: string, min: number): number {
   return n;
 }
 
+/**
+ * The offset where the line holding `offset` starts. (`lastIndexOf('\n', offset - 1)` alone finds a break at 0
+ * when `offset` is 0, since it reads a negative start as 0.)
+ */
+export function lineStartAt(text: string, offset: number): number {
+  return offset <= 0 ? 0 : text.lastIndexOf('\n', offset - 1) + 1;
+}
+
 /** Line breaks (`\n`) in text[from, to). */
 export function lineBreaks(text: string, from = 0, to = text.length): number {
   let n = 0;

@@ -543,6 +543,8 @@ describe('collecting the declarations a file imports', () => {
       startIndex: 0, oldEndIndex: 5, newEndIndex: 0,
       startPosition: { row: 0, column: 0 }, oldEndPosition: { row: 1, column: 0 }, newEndPosition: { row: 0, column: 0 },
     });
+    // A change at the very start of a text that begins with a line break: column 0, not -1.
+    assert.deepEqual(editBetween('\nabc', 'x\nabc').startPosition, { row: 0, column: 0 });
     const same = editBetween('same', 'same');
     assert.equal(same.startIndex, same.oldEndIndex);
     assert.equal(same.startIndex, same.newEndIndex);

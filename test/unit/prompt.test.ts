@@ -146,6 +146,15 @@ describe('buildCompletionPrompt', () => {
   ];
   for (const [name, c] of table) it(name, () => checkCompletion(c));
 
+  it('a cursor at the very start of a text that begins with a blank line: the text shown once, marked where it is', () => {
+    const text = '\nconst a = 1;\n';
+    const shown = `${CURSOR_MARKER}\nconst a = 1;\n`;
+    const full = buildCompletionPrompt({ path: 'a.ts', languageId: 'typescript', text, offset: 0, diagnostics: [], budgetTokens: 500 });
+    assert.ok(full.input.includes(`\`\`\`typescript\n${shown}\`\`\``), full.input);
+    const delta = buildCompletionDelta({ languageId: 'typescript', text, offset: 0, budgetTokens: 500 });
+    assert.ok(delta.includes(`\`\`\`typescript\n${shown}\`\`\``), delta);
+  });
+
   it('about three quarters of the room goes before the cursor', () => {
     const { text, offset } = parseCursor(big);
     const { input } = buildCompletionPrompt({ path: 'a.ts', languageId: 'typescript', text, offset, diagnostics: [], budgetTokens: 400 });

@@ -2,6 +2,7 @@
 // header slices, caps on long bodies), and how declarations are selected by imported name.
 // Pure; knows no language.
 import type { Node } from './syntax.js';
+import { lineStartAt } from '../../edits/changed-lines.js';
 
 export type DeclarationKind = 'function' | 'class' | 'interface' | 'type' | 'enum' | 'variable' | 'namespace' | 'method';
 
@@ -128,7 +129,7 @@ export function header(text: string, node: Node, end: number): string {
 
 /** The indentation of the line `node` starts on. */
 export function indentOf(text: string, node: Node): string {
-  const lineStart = text.lastIndexOf('\n', node.startIndex - 1) + 1;
+  const lineStart = lineStartAt(text, node.startIndex);
   return /^[ \t]*/.exec(text.slice(lineStart, node.startIndex))?.[0] ?? '';
 }
 

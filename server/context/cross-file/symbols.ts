@@ -3,6 +3,7 @@
 // outlineSymbols() parses (precompute it when the text changes); enclosingSymbols() is a cheap scan for the
 // request path. Pure.
 import type { SourceFile } from './imports.js';
+import { lineStartAt } from '../../edits/changed-lines.js';
 import { field, languageOfPath, named, stringValue, withTree, type Node, type Parsers, type SourceLanguage } from './syntax.js';
 
 export type SymbolKind = 'function' | 'method' | 'class' | 'interface' | 'enum' | 'namespace' | 'type' | 'callback';
@@ -170,7 +171,7 @@ function lineEnd(text: string, from: number): number {
 }
 
 function signatureText(text: string, from: Node, end: number): string {
-  const lineStart = text.lastIndexOf('\n', from.startIndex - 1) + 1;
+  const lineStart = lineStartAt(text, from.startIndex);
   const start = /^\s*$/.test(text.slice(lineStart, from.startIndex)) ? lineStart : from.startIndex;
   const lines = text.slice(start, Math.max(start, end)).trimEnd().split('\n');
   const kept = lines.length <= MAX_SIGNATURE_LINES ? lines : [...lines.slice(0, MAX_SIGNATURE_LINES - 1), `${lines[MAX_SIGNATURE_LINES - 1]} …`];

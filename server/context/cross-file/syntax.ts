@@ -4,7 +4,7 @@
 import treeSitter from '@vscode/tree-sitter-wasm';
 import type { Edit, Language, Node, Parser, Point, Tree } from '@vscode/tree-sitter-wasm';
 import { createRequire } from 'node:module';
-import { commonPrefix, commonSuffix, lineBreaks } from '../../edits/changed-lines.js';
+import { commonPrefix, commonSuffix, lineBreaks, lineStartAt } from '../../edits/changed-lines.js';
 
 export type { Node } from '@vscode/tree-sitter-wasm';
 
@@ -87,7 +87,7 @@ const isHighSurrogate = (c: number) => c >= 0xd800 && c <= 0xdbff;
 const isLowSurrogate = (c: number) => c >= 0xdc00 && c <= 0xdfff;
 
 function pointAt(text: string, index: number): Point {
-  return { row: lineBreaks(text, 0, index), column: index - (text.lastIndexOf('\n', index - 1) + 1) };
+  return { row: lineBreaks(text, 0, index), column: index - lineStartAt(text, index) };
 }
 
 /** Where an analysis gets its tree, and what becomes of the tree after. */
