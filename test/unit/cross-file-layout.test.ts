@@ -1,6 +1,7 @@
 // The cross-file block: priority under a budget, order from stable to volatile, the hash of the stable part,
 // open files ranked by relevance, and the token counters.
 import assert from 'node:assert/strict';
+import { readdirSync, readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import {
   buildCrossFileContext,
@@ -15,7 +16,7 @@ import {
   type SymbolSpan,
 } from '../../server/context/cross-file/index.js';
 import { DECLARATIONS_LABEL, ENCLOSING_LABEL, fitLines, OPEN_FILES_LABEL, RECENT_EDITS_LABEL } from '../../server/context/cross-file/layout.js';
-import { MAX_PIECE_CHARS } from '../../server/context/cross-file/tokens.js';
+import { chunkEnds, MAX_PIECE_CHARS } from '../../server/context/cross-file/tokens.js';
 
 const count = await loadTokenCounter();
 
@@ -172,9 +173,47 @@ describe('token counts', () => {
       seen.push(t);
       return count(t);
     }, 2);
-    const long = 'x'.repeat(3_000);
-    for (const t of ['a b c', 'a b c', 'def', 'a b c', 'ghi', 'def', long, long]) assert.equal(cached(t), count(t));
-    assert.deepEqual(seen, ['a b c', 'def', 'ghi', 'def', long, long]);
+    for (const t of ['a b c', 'a b c', 'def', 'a b c', 'ghi', 'def']) assert.equal(cached(t), count(t));
+    assert.deepEqual(seen, ['a b c', 'def', 'ghi', 'def']);
+  });
+
+  it('a long text counts as the sum of its chunks, each cut where o200k cuts anyway: the same count as the whole', () => {
+    const sources = readdirSync(new URL('../../server/context/cross-file/', import.meta.url)).map((f) => readFileSync(new URL(`../../server/context/cross-file/${f}`, import.meta.url), 'utf8'));
+    const whole = sources.join('\n');
+    assert.equal(cachingTokenCounter(count)(whole), count(whole));
+    assert.ok(chunkEnds(whole).length > 20, 'cut into chunks');
+    // Lines that begin with what o200k's pre-tokens may join to the line break before them, in random texts.
+    const pieces = ['/', '//', '/*', '\r\n', '\r', '\n', '  ', '\t', '\u00a0', '\u3000x', '}', ');', 'x', 'é', '12', '#', ' ', '<|endoftext|>', '\\', 'a.b'];
+    let seed = 7;
+    const random = (n: number) => ((seed = (seed * 1_103_515_245 + 12_345) & 0x7fffffff) % n);
+    for (let round = 0; round < 40; round++) {
+      const lines = Array.from({ length: 300 }, () => Array.from({ length: random(5) }, () => pieces[random(pieces.length)]).join(''));
+      const text = lines.join('\n');
+      assert.equal(cachingTokenCounter(count)(text), count(text), `round ${round}`);
+      // Every line break where a cut is allowed, cut at once.
+      const ends = chunkEnds(text, 1, 1);
+      assert.equal(
+        ends.reduce((n, end, i) => n + count(text.slice(ends[i - 1] ?? 0, end)), 0),
+        count(text),
+        `round ${round}, cut at ${ends.length - 1} of ${lines.length - 1} line breaks`,
+      );
+    }
+  });
+
+  it('after an edit, a long text is counted again only around the edit', () => {
+    const counted: string[] = [];
+    const cached = cachingTokenCounter((t) => {
+      counted.push(t);
+      return count(t);
+    });
+    const text = numbered(3_000, 'v');
+    assert.equal(cached(text), count(text));
+    counted.length = 0;
+    const middle = text.indexOf('const v1500 ');
+    const edited = `${text.slice(0, middle)}const inserted = [1, 2, 3];\n${text.slice(middle)}`;
+    assert.equal(cached(edited), count(edited));
+    const recounted = counted.reduce((n, t) => n + t.length, 0);
+    assert.ok(recounted > 0 && recounted < 8_000, `${recounted} of ${edited.length} characters counted again`);
   });
 
   it('a line longer than MAX_PIECE_CHARS is counted in pieces (the merge is quadratic in a run without breaks); other text whole', () => {

@@ -1,6 +1,7 @@
 // Token counts: exact o200k counts (the tokenizer of the OpenAI models) for the warm-up path, where budgets must
 // hold, and the cheap estimate for the per-keystroke path. loadTokenCounter() loads the encoder once (about half a
 // second and tens of MB); the counter it returns is then synchronous. Pure.
+import { createHash } from 'node:crypto';
 import { estimateTokens } from '../prompt.js';
 
 /** Tokens of a text. */
@@ -45,26 +46,85 @@ export function boundedPieces(count: TokenCounter): TokenCounter {
   };
 }
 
-/** Texts longer than this are counted each time (open files, edits); shorter ones (declarations) are cached. */
+/** Texts up to this long (declarations, mostly) are cached by their text; longer ones chunk by chunk. */
 const CACHED_TEXT_CHARS = 2_000;
+/** A chunk of a long text is at least this long (but for the last). */
+const MIN_CHUNK_CHARS = 1_024;
+/** A chunk ends before a line whose hash is a multiple of this (where the text says, not where the chunk began). */
+const CHUNK_LINE_MODULUS = 8;
 
 /**
- * `count` with a cache of the most recently counted short texts: from one warm-up to the next, most
- * declarations are the same strings. The cache belongs to the counter returned (one per server).
+ * `count` with a cache of the most recent counts. A short text is cached as it is: from one warm-up to the next,
+ * most declarations are the same strings. A long one (a document, an open file) is counted as the sum of its
+ * chunks, each cached under its SHA-1: an edit recounts the chunk it falls in, not the whole text. Chunks end
+ * where o200k's pre-tokens end (chunkEnds), so the sum is the count of the whole. The cache belongs to the
+ * counter returned (one per server).
  */
 export function cachingTokenCounter(count: TokenCounter, maxEntries = 8_192): TokenCounter {
   const cache = new Map<string, number>();
-  return (text) => {
-    if (text.length > CACHED_TEXT_CHARS) return count(text);
-    const hit = cache.get(text);
+  const cached = (key: string, text: string): number => {
+    const hit = cache.get(key);
     if (hit !== undefined) {
-      cache.delete(text);
-      cache.set(text, hit);
+      cache.delete(key);
+      cache.set(key, hit);
       return hit;
     }
     const n = count(text);
-    cache.set(text, n);
+    cache.set(key, n);
     if (cache.size > maxEntries) cache.delete(cache.keys().next().value as string);
     return n;
   };
+  return (text) => {
+    if (text.length <= CACHED_TEXT_CHARS) return cached(text, text);
+    let n = 0;
+    let from = 0;
+    for (const end of chunkEnds(text)) {
+      // Keyed by a digest: a slice as the key would keep the whole text it came from alive.
+      const chunk = text.slice(from, end);
+      n += cached(`\0${createHash('sha1').update(chunk).digest('base64')}`, chunk);
+      from = end;
+    }
+    return n;
+  };
+}
+
+/**
+ * Where a long text may be cut without changing its o200k count: right after a line break followed by a line
+ * that is not blank and does not begin with `/` (o200k's pre-tokens never span such a point: the only one that
+ * reaches past a line break takes further `\r`, `\n` and `/`). Of those, the ones MIN_CHUNK_CHARS past the last
+ * cut whose next line hashes to a multiple of CHUNK_LINE_MODULUS: decided by the text itself, so an edit moves
+ * the cuts near it only. The last end is the text's length.
+ */
+export function chunkEnds(text: string, minChars = MIN_CHUNK_CHARS, modulus = CHUNK_LINE_MODULUS): number[] {
+  const ends: number[] = [];
+  let nl = text.indexOf('\n', minChars - 1);
+  while (nl !== -1 && nl + 1 < text.length) {
+    const at = nl + 1;
+    if (mayCutBefore(text, at) && lineHash(text, at) % modulus === 0) {
+      ends.push(at);
+      nl = text.indexOf('\n', at + minChars - 1);
+    } else nl = text.indexOf('\n', at);
+  }
+  ends.push(text.length);
+  return ends;
+}
+
+/** A hash of the first characters of the line starting at `at` (FNV-1a, then mixed so that its low bits vary). */
+function lineHash(text: string, at: number): number {
+  let hash = 0x811c9dc5;
+  for (let i = at, end = Math.min(text.length, at + 32); i < end && text.charCodeAt(i) !== 10; i++) hash = Math.imul(hash ^ text.charCodeAt(i), 0x01000193);
+  hash = Math.imul(hash ^ (hash >>> 16), 0x45d9f3b);
+  return (hash ^ (hash >>> 16)) >>> 0;
+}
+
+/** Whether the line starting at `at` is not blank (a lone `\r` counts as a break) and does not begin with `/`. */
+function mayCutBefore(text: string, at: number): boolean {
+  if (text.charCodeAt(at) === 47) return false;
+  for (let i = at; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 10 || c === 13) return false;
+    if (c > 32 && c < 127) return true;
+    if (c >= 127 && !/\s/.test(text[i]!)) return true;
+  }
+  return false;
 }
