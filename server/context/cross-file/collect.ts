@@ -48,13 +48,14 @@ export interface SourceAnalysis {
 }
 
 /**
- * The analysis of one file as steps: the parse, then each walk of the tree (imports, declarations, outline). A
- * driver runs them at once (analyzeSource) or with the event loop free between them (analyzeSourceInTurns).
+ * The analysis of one file as steps: the parse (in slices, when `trees` parses so), then each walk of the tree
+ * (imports, declarations, outline). A driver runs them at once (analyzeSource) or with the event loop free
+ * between them (analyzeSourceInTurns).
  */
 function* analysisSteps(parsers: Parsers, file: SourceFile, view: WorkspaceView, trees: TreeKeeper): Generator<void, SourceAnalysis | undefined> {
   const language = file.language ?? languageOfPath(file.path);
   if (language === undefined || !parsers.languages.includes(language)) return undefined;
-  const tree = trees.parse(language, file.text);
+  const tree = yield* trees.parse(language, file.text);
   try {
     yield;
     const imports = importsFromTree(tree.rootNode, language, file.path, file.text, view);

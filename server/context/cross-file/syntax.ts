@@ -4,6 +4,7 @@
 import treeSitter from '@vscode/tree-sitter-wasm';
 import type { Edit, Language, Node, Parser, Point, Tree } from '@vscode/tree-sitter-wasm';
 import { createRequire } from 'node:module';
+import { performance } from 'node:perf_hooks';
 import { commonPrefix, commonSuffix, lineBreaks, lineStartAt } from '../../edits/changed-lines.js';
 
 export type { Node } from '@vscode/tree-sitter-wasm';
@@ -25,7 +26,15 @@ export interface Parsers {
    * `text` and its unchanged parts are reused (tree-sitter's incremental parse); the caller still deletes it.
    */
   parse(language: SourceLanguage, text: string, previous?: { tree: Tree; text: string }): Tree;
+  /**
+   * parse() in slices of about `sliceMs` each: the generator yields between them (its driver may let other work
+   * run meanwhile, parses included) and returns the tree. Same tree as parse().
+   */
+  parseInSlices(language: SourceLanguage, text: string, previous?: { tree: Tree; text: string }, sliceMs?: number): Generator<void, Tree>;
 }
+
+/** How long one slice of a parse in slices runs (ms). */
+export const PARSE_SLICE_MS = 5;
 
 const EXTENSIONS: Record<string, SourceLanguage> = {
   '.ts': 'typescript',
@@ -92,14 +101,20 @@ function pointAt(text: string, index: number): Point {
 
 /** Where an analysis gets its tree, and what becomes of the tree after. */
 export interface TreeKeeper {
-  parse(language: SourceLanguage, text: string): Tree;
+  /** A generator that yields between slices of the parse and returns the tree. */
+  parse(language: SourceLanguage, text: string): Generator<void, Tree>;
   /** The analysis is done with `tree`, the tree of `text`. */
   done(tree: Tree, language: SourceLanguage, text: string): void;
 }
 
-/** A fresh parse each time, the tree deleted after. */
+/** A fresh parse each time, in one piece, the tree deleted after. */
 export function freshTrees(parsers: Parsers): TreeKeeper {
-  return { parse: (language, text) => parsers.parse(language, text), done: (tree) => tree.delete() };
+  return {
+    *parse(language, text) {
+      return parsers.parse(language, text);
+    },
+    done: (tree) => tree.delete(),
+  };
 }
 
 /**
@@ -113,13 +128,15 @@ export class ReusedTrees {
 
   constructor(private readonly max = 4) {}
 
+  /** Parses in slices (parseInSlices), from the document's last tree when it has one. */
   keeper(parsers: Parsers, key: string): TreeKeeper {
+    const trees = this.trees;
     return {
-      parse: (language, text) => {
-        const last = this.trees.get(key);
-        this.trees.delete(key);
+      *parse(language, text) {
+        const last = trees.get(key);
+        trees.delete(key);
         try {
-          return parsers.parse(language, text, last?.language === language ? last : undefined);
+          return yield* parsers.parseInSlices(language, text, last?.language === language ? last : undefined);
         } finally {
           last?.tree.delete();
         }
@@ -181,21 +198,44 @@ export async function loadParsers(languages: readonly SourceLanguage[] = SOURCE_
     const file = require.resolve(`@vscode/tree-sitter-wasm/wasm/${GRAMMAR_FILE[language]}`);
     loaded.set(language, await treeSitter.Language.load(file));
   }
+  const grammarOf = (language: SourceLanguage): Language => {
+    const grammar = loaded.get(language);
+    if (grammar === undefined) throw new Error(`no tree-sitter grammar loaded for ${JSON.stringify(language)}`);
+    return grammar;
+  };
+  const noTree = (language: SourceLanguage, text: string) => new Error(`tree-sitter returned no tree for a ${language} text of ${text.length} characters`);
   const parser: Parser = new treeSitter.Parser();
   let current: SourceLanguage | undefined;
   return {
     languages: [...loaded.keys()],
     parse(language, text, previous) {
       if (current !== language) {
-        const grammar = loaded.get(language);
-        if (grammar === undefined) throw new Error(`no tree-sitter grammar loaded for ${JSON.stringify(language)}`);
-        parser.setLanguage(grammar);
+        parser.setLanguage(grammarOf(language));
         current = language;
       }
       if (previous !== undefined) previous.tree.edit(editBetween(previous.text, text));
       const tree = parser.parse(text, previous?.tree ?? null);
-      if (tree === null) throw new Error(`tree-sitter returned no tree for a ${language} text of ${text.length} characters`);
+      if (tree === null) throw noTree(language, text);
       return tree;
+    },
+    *parseInSlices(language, text, previous, sliceMs = PARSE_SLICE_MS) {
+      // A parser of its own: a halted parse resumes on its parser's next parse() call, which no other may make.
+      const own: Parser = new treeSitter.Parser();
+      try {
+        own.setLanguage(grammarOf(language));
+        if (previous !== undefined) previous.tree.edit(editBetween(previous.text, text));
+        let until = 0;
+        const halt = { progressCallback: () => performance.now() > until };
+        for (let slice = 0; ; slice++) {
+          if (slice > 0) yield;
+          until = performance.now() + sliceMs;
+          const tree = own.parse(text, previous?.tree ?? null, halt);
+          if (tree !== null) return tree;
+          if (performance.now() < until) throw noTree(language, text);
+        }
+      } finally {
+        own.delete();
+      }
     },
   };
 }
