@@ -16,6 +16,7 @@ import {
   analyzeSourceInTurns,
   buildCrossFileContext,
   cachingTokenCounter,
+  type CachingTokenCounter,
   ReusedTrees,
   collectImportedDeclarations,
   enclosingSymbols,
@@ -60,14 +61,14 @@ const RECENT_CONTEXT_LINES = 1;
  * Larger texts are not parsed (tree-sitter parses on the event loop, about 0.3 ms per KiB): a larger document
  * gets no imports' declarations, a larger imported file shows none.
  */
-export const MAX_PARSED_CHARS = 512 * 1024;
+const MAX_PARSED_CHARS = 512 * 1024;
 /**
  * From this size a document's analysis leaves the event loop free between its steps (the parse, each walk of
  * the tree, the layout, the warm-up), so that a request arriving meanwhile waits for one step, not for all.
  */
-export const IN_TURNS_CHARS = 32 * 1024;
+const IN_TURNS_CHARS = 32 * 1024;
 /** Resolves on the next turn of the event loop, after the I/O that has arrived meanwhile. */
-export const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 /** Extraction of other files' declarations per turn of the event loop (ms); the rest waits for the next turn. */
 const EXTRACT_SLICE_MS = 8;
 /** Turns one computation may take (extraction spread over turns, reads of missing files). */
@@ -101,7 +102,7 @@ interface DocState {
 
 interface Engine {
   parsers: Parsers;
-  count: TokenCounter;
+  count: CachingTokenCounter;
 }
 
 const NO_DECLARATIONS: FileDeclarations = { declarations: [], reExports: [], explicitExports: true };
@@ -244,6 +245,16 @@ export class CrossFile {
   }
 
   /**
+   * Before a warm-up that counts a large text: a turn of the event loop, then the text's tokens counted in turns
+   * (cached by chunk, so that the warm-up's count finds them). Nothing for a small text, quick to count.
+   */
+  async countAhead(text: string): Promise<void> {
+    if (text.length < IN_TURNS_CHARS) return;
+    await nextTurn();
+    await this.loaded?.count.inTurns(text, nextTurn);
+  }
+
+  /**
    * When cross-file context is on, prepares now what the first document's context needs: starts listing the
    * workspace (in the background), loads the parsers and the tokenizer and runs the analysis once over a tiny
    * sample. That is over half a second of the event loop, better spent before the first request than between
@@ -310,6 +321,8 @@ export class CrossFile {
             ? analyzeSource(engine.parsers, file, view)
             : await analyzeSourceInTurns(engine.parsers, file, view, nextTurn, this.trees.keeper(engine.parsers, uri));
         if (this.ctx.documents.get(uri)?.version !== version || this.disposed) return;
+        // Its declarations, for the documents that import it (computed next, when it changed).
+        if (analysis !== undefined && self !== undefined) this.holdDeclarations(self, text, analysis.declarations);
       }
       if (text.length >= IN_TURNS_CHARS) await nextTurn();
       const slice = { until: performance.now() + EXTRACT_SLICE_MS, extracted: 0, deferred: false };
@@ -432,17 +445,22 @@ export class CrossFile {
     }
     slice.extracted++;
     const decls = file.text.length > MAX_PARSED_CHARS ? NO_DECLARATIONS : extractDeclarations(engine.parsers, file);
+    this.holdDeclarations(file.path, file.text, decls);
+    return decls;
+  }
+
+  private holdDeclarations(path: string, text: string, decls: FileDeclarations): void {
+    const held = this.declarations.get(path);
     if (held !== undefined) this.declarationChars -= held.text.length;
-    this.declarations.delete(file.path);
-    this.declarations.set(file.path, { text: file.text, decls });
-    this.declarationChars += file.text.length;
+    this.declarations.delete(path);
+    this.declarations.set(path, { text, decls });
+    this.declarationChars += text.length;
     // Least recently used first; each entry keeps the text it was extracted from (to tell a new version).
     for (const [p, e] of this.declarations) {
       if (this.declarationChars <= MAX_HELD_CHARS || this.declarations.size <= 1) break;
       this.declarations.delete(p);
       this.declarationChars -= e.text.length;
     }
-    return decls;
   }
 
   /** The engine's view of the workspace: the index's files and open documents that are sources; buffers win. */

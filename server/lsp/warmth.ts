@@ -7,7 +7,6 @@ import { createHash } from 'node:crypto';
 import { buildWarmContext } from '../context/prompt.js';
 import { Deadlines, type Deadline } from '../spark/deadlines.js';
 import type { ServerContext } from './context.js';
-import { IN_TURNS_CHARS, nextTurn } from './cross-file.js';
 import { promptPath } from './uri.js';
 import { mayUse } from './workspace.js';
 
@@ -63,8 +62,8 @@ export class Warmth {
     if (this.ctx.spark instanceof Error) return this.send(uri);
     void this.ctx.crossFile
       .refresh(uri)
-      // A large document's warm-up (its prompt, its token count) waits one turn after its analysis.
-      .then(() => ((this.ctx.documents.get(uri)?.getText().length ?? 0) >= IN_TURNS_CHARS ? nextTurn() : undefined))
+      // A large document's tokens are counted in turns first: the warm-up's count then finds them cached.
+      .then(() => this.ctx.crossFile.countAhead(this.ctx.documents.get(uri)?.getText() ?? ''))
       .then(() => {
         this.send(uri);
         if (dependents) this.ctx.crossFile.refreshDependents(uri);

@@ -482,6 +482,36 @@ describe('collecting the declarations a file imports', () => {
     }
   });
 
+  it('a large file is analysed in many steps (the parse in slices, each walk in parts) and gives what one step gives', async () => {
+    const files: Record<string, string> = {
+      'src/lib/foo.ts': 'export class Foo {}\n',
+      'py/__init__.py': '',
+      'py/models.py': 'class User:\n    pass\n',
+      'go.mod': 'module example.com/m\n',
+      'store/store.go': 'package store\n\nfunc Open() {}\n',
+    };
+    const large: Record<string, string> = {
+      'src/app.ts': "import { Foo } from './lib/foo';\n" + Array.from({ length: 1_500 }, (_, i) => `export function f${i}(a: number): Foo {\n  return new Foo(); // ${i}\n}\nexport const v${i} = (x: string) => x;\n`).join(''),
+      'py/app.py': 'from .models import User\n' + Array.from({ length: 1_500 }, (_, i) => `\n\nclass C${i}:\n    def run(self, a):\n        return User()\n`).join(''),
+      'cmd/main.go': 'package main\n\nimport "example.com/m/store"\n' + Array.from({ length: 1_500 }, (_, i) => `\nfunc f${i}(a int) int {\n\tstore.Open()\n\treturn a + ${i}\n}\n`).join(''),
+    };
+    const view = workspaceViewOf([...Object.keys(files), ...Object.keys(large)], new Map(Object.entries({ ...files, ...large })));
+    for (const [path, text] of Object.entries(large)) {
+      let turns = 0;
+      const trees = new ReusedTrees();
+      const inSteps = await analyzeSourceInTurns(parsers, { path, text }, view, () => (turns++, Promise.resolve()), trees.keeper(parsers, path));
+      trees.clear();
+      const file = { path, text };
+      // Each part compared with what a walk of the whole tree at once gives (analyzeSource walks in the same parts).
+      const whole = { imports: resolveImports(parsers, file, view), declarations: extractDeclarations(parsers, file), outline: outlineSymbols(parsers, file) };
+      assert.deepEqual(inSteps, whole, path);
+      assert.deepEqual(analyzeSource(parsers, file, view), whole, path);
+      assert.ok(whole.outline.length >= 1_500 && whole.declarations.declarations.length >= 1_500 && whole.imports.length > 0, path);
+      // At least one step per 16 KiB of each walk, besides the parse's slices.
+      assert.ok(turns >= 3 + 2 * Math.floor(text.length / (16 * 1024)), `${path}: ${turns} turns for ${text.length} characters`);
+    }
+  });
+
   it('a document analysed again from its last tree (an incremental parse) gives what a fresh analysis gives, edit after edit', async () => {
     const samples: Record<string, string> = {
       'src/app.ts': "import { Foo } from './lib/foo';\nimport * as u from './util';\n\nexport class App {\n  run(): void {\n    new Foo(u.x); // é 😀\n  }\n}\n\nexport function helper(a: number): number {\n  return a + 1;\n}\n",

@@ -216,6 +216,27 @@ describe('token counts', () => {
     assert.ok(recounted > 0 && recounted < 8_000, `${recounted} of ${edited.length} characters counted again`);
   });
 
+  it('counted ahead in turns, a long text is counted in steps, and then (or a text built from it) mostly from the cache', async () => {
+    const counted: string[] = [];
+    const cached = cachingTokenCounter((t) => {
+      counted.push(t);
+      return count(t);
+    });
+    const text = numbered(3_000, 'w');
+    let turns = 0;
+    assert.equal(await cached.inTurns(text, () => (turns++, Promise.resolve()), 16 * 1024), count(text));
+    assert.ok(turns >= Math.floor(text.length / (16 * 1024)) - 1, `${turns} turns for ${text.length} characters`);
+    counted.length = 0;
+    turns = 0;
+    assert.equal(await cached.inTurns(text, () => (turns++, Promise.resolve())), count(text));
+    assert.deepEqual([turns, counted.length], [0, 0], 'all cached: no step, nothing counted');
+    // The warm-up's own text: a header, then the head of the document.
+    const built = `# file: src/app.ts\n\n\`\`\`typescript\n${text.slice(0, 60_000)}`;
+    assert.equal(cached(built), count(built));
+    const recounted = counted.reduce((n, t) => n + t.length, 0);
+    assert.ok(recounted < 8_000, `${recounted} of ${built.length} characters counted again`);
+  });
+
   it('a line longer than MAX_PIECE_CHARS is counted in pieces (the merge is quadratic in a run without breaks); other text whole', () => {
     const calls: string[] = [];
     const bounded = boundedPieces((t) => {

@@ -4,12 +4,13 @@
 // whose declarations the caller's memo) does not give is reported in `unread`, so that the caller can read or
 // extract it off the request path and collect again.
 import { selectDeclarations, type Declaration, type FileDeclarations } from './declaration.js';
-import { declarationsFromTree, extractDeclarations } from './declarations.js';
+import { declarationSteps, extractDeclarations } from './declarations.js';
 import type { ImportedModule } from './imported.js';
 import { importsFromTree, resolveImports, type SourceFile } from './imports.js';
 import { resolveJsModule } from './imports-js.js';
 import { resolvePythonModule } from './imports-python.js';
-import { outlineFromTree, type SymbolSpan } from './symbols.js';
+import { outlineSteps, type SymbolSpan } from './symbols.js';
+import { allSteps, stepsInTurns } from './steps.js';
 import { freshTrees, languageOfPath, type Parsers, type SourceLanguage, type TreeKeeper } from './syntax.js';
 import type { WorkspaceView } from './view.js';
 
@@ -47,10 +48,13 @@ export interface SourceAnalysis {
   outline: SymbolSpan[];
 }
 
+/** A walk of a large file's tree is cut into steps of about this many characters of the file each. */
+const STEP_CHARS = 16 * 1024;
+
 /**
- * The analysis of one file as steps: the parse (in slices, when `trees` parses so), then each walk of the tree
- * (imports, declarations, outline). A driver runs them at once (analyzeSource) or with the event loop free
- * between them (analyzeSourceInTurns).
+ * The analysis of one file as steps: the parse (in slices, when `trees` parses so), the imports, then the
+ * declarations and the outline, each in parts of about STEP_CHARS. A driver runs them at once (analyzeSource) or
+ * with the event loop free between them (analyzeSourceInTurns).
  */
 function* analysisSteps(parsers: Parsers, file: SourceFile, view: WorkspaceView, trees: TreeKeeper): Generator<void, SourceAnalysis | undefined> {
   const language = file.language ?? languageOfPath(file.path);
@@ -60,9 +64,9 @@ function* analysisSteps(parsers: Parsers, file: SourceFile, view: WorkspaceView,
     yield;
     const imports = importsFromTree(tree.rootNode, language, file.path, file.text, view);
     yield;
-    const declarations = declarationsFromTree(tree.rootNode, language, file.text);
+    const declarations = yield* declarationSteps(tree.rootNode, language, file.text, STEP_CHARS);
     yield;
-    return { imports, declarations, outline: outlineFromTree(tree.rootNode, language, file.text) };
+    return { imports, declarations, outline: yield* outlineSteps(tree.rootNode, language, file.text, STEP_CHARS) };
   } finally {
     trees.done(tree, language, file.text);
   }
@@ -70,10 +74,7 @@ function* analysisSteps(parsers: Parsers, file: SourceFile, view: WorkspaceView,
 
 /** Everything the engine needs from one file, from a single parse; undefined for a language not understood. */
 export function analyzeSource(parsers: Parsers, file: SourceFile, view: WorkspaceView): SourceAnalysis | undefined {
-  const steps = analysisSteps(parsers, file, view, freshTrees(parsers));
-  let step = steps.next();
-  while (!step.done) step = steps.next();
-  return step.value;
+  return allSteps(analysisSteps(parsers, file, view, freshTrees(parsers)));
 }
 
 /**
@@ -81,24 +82,14 @@ export function analyzeSource(parsers: Parsers, file: SourceFile, view: Workspac
  * files, so that a request that arrives meanwhile waits for one step, not for all of them. `trees`: where the
  * tree comes from and goes (ReusedTrees: parsed from the document's last tree, and kept for its next analysis).
  */
-export async function analyzeSourceInTurns(
+export function analyzeSourceInTurns(
   parsers: Parsers,
   file: SourceFile,
   view: WorkspaceView,
   turn: () => Promise<void>,
   trees: TreeKeeper = freshTrees(parsers),
 ): Promise<SourceAnalysis | undefined> {
-  const steps = analysisSteps(parsers, file, view, trees);
-  try {
-    let step = steps.next();
-    while (!step.done) {
-      await turn();
-      step = steps.next();
-    }
-    return step.value;
-  } finally {
-    steps.return(undefined);
-  }
+  return stepsInTurns(analysisSteps(parsers, file, view, trees), turn);
 }
 
 export function collectImportedDeclarations(parsers: Parsers, file: SourceFile, view: WorkspaceView, opts: CollectOptions = {}): CollectedDeclarations {

@@ -3,9 +3,11 @@
 // Exported means capitalised. Methods carry their receiver's type so that a selected type brings them.
 // Pure: a syntax tree in, FileDeclarations out.
 import { capLines, docComment, header, indentOf, shortValue, type Declaration, type DeclarationKind, type FileDeclarations } from './declaration.js';
-import { field, named, type Node } from './syntax.js';
+import { field, named, stepEnds, type Node } from './syntax.js';
 
-export function goDeclarations(root: Node, text: string): FileDeclarations {
+/** The declarations of a file, in steps of about `charsPerStep` characters (the generator yields between them). */
+export function* goDeclarations(root: Node, text: string, charsPerStep = Infinity): Generator<void, FileDeclarations> {
+  const stepEndsBefore = stepEnds(charsPerStep);
   const declarations: Declaration[] = [];
   const push = (stmt: Node, d: Omit<Declaration, 'line' | 'text' | 'exportedAs'> & { text: string; exported: boolean }): void => {
     const doc = docComment(stmt);
@@ -14,6 +16,7 @@ export function goDeclarations(root: Node, text: string): FileDeclarations {
     declarations.push({ ...rest, exportedAs: exported ? [...d.names] : [], line, text: doc + d.text });
   };
   for (const stmt of named(root)) {
+    if (stepEndsBefore(stmt)) yield;
     switch (stmt.type) {
       case 'function_declaration': {
         const name = field(stmt, 'name')?.text ?? '';

@@ -15,7 +15,7 @@ import {
   type FileDeclarations,
   type ReExport,
 } from './declaration.js';
-import { field, named, stringValue, type Node } from './syntax.js';
+import { field, named, stepEnds, stringValue, type Node } from './syntax.js';
 
 interface Draft {
   name: string;
@@ -23,7 +23,9 @@ interface Draft {
   text: string;
 }
 
-export function jsDeclarations(root: Node, text: string): FileDeclarations {
+/** The declarations of a file, in steps of about `charsPerStep` characters (the generator yields between them). */
+export function* jsDeclarations(root: Node, text: string, charsPerStep = Infinity): Generator<void, FileDeclarations> {
+  const stepEndsBefore = stepEnds(charsPerStep);
   const declarations: Declaration[] = [];
   const reExports: ReExport[] = [];
   /** [local name, exported name] from `export { a as b }`, `export default a`, `module.exports = { b: a }`. */
@@ -38,6 +40,7 @@ export function jsDeclarations(root: Node, text: string): FileDeclarations {
   };
 
   for (const stmt of named(root)) {
+    if (stepEndsBefore(stmt)) yield;
     if (stmt.type === 'export_statement') {
       const source = field(stmt, 'source');
       const clause = named(stmt).find((c) => c.type === 'export_clause');

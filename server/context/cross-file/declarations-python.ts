@@ -3,14 +3,17 @@
 // assignments with short values; a literal `__all__` decides what is public. `from x import n` in a module is a re-export of n (how packages expose names).
 // Pure: a syntax tree in, FileDeclarations out.
 import { capLines, MAX_MEMBERS, shortValue, type Declaration, type FileDeclarations, type ReExport } from './declaration.js';
-import { field, named, type Node } from './syntax.js';
+import { field, named, stepEnds, type Node } from './syntax.js';
 
-export function pythonDeclarations(root: Node, text: string): FileDeclarations {
+/** The declarations of a file, in steps of about `charsPerStep` characters (the generator yields between them). */
+export function* pythonDeclarations(root: Node, text: string, charsPerStep = Infinity): Generator<void, FileDeclarations> {
+  const stepEndsBefore = stepEnds(charsPerStep);
   const declarations: Declaration[] = [];
   const reExports: ReExport[] = [];
   /** `__all__`, when it is a literal list: then only its names are public. */
   let all: string[] | undefined;
   for (const stmt of named(root)) {
+    if (stepEndsBefore(stmt)) yield;
     const def = stmt.type === 'decorated_definition' ? field(stmt, 'definition') : stmt;
     if (def?.type === 'function_definition' || def?.type === 'class_definition') {
       const name = field(def, 'name')?.text ?? '';

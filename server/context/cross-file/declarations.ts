@@ -6,6 +6,7 @@ import { goDeclarations } from './declarations-go.js';
 import { jsDeclarations } from './declarations-js.js';
 import { pythonDeclarations } from './declarations-python.js';
 import type { SourceFile } from './imports.js';
+import { allSteps } from './steps.js';
 import { languageOfPath, withTree, type Node, type SourceLanguage } from './syntax.js';
 import type { Parsers } from './syntax.js';
 
@@ -22,14 +23,19 @@ export function extractDeclarations(parsers: Parsers, file: SourceFile): FileDec
 
 /** extractDeclarations() on a tree already parsed. */
 export function declarationsFromTree(root: Node, language: SourceLanguage, text: string): FileDeclarations {
+  return allSteps(declarationSteps(root, language, text, Infinity));
+}
+
+/** declarationsFromTree() in steps of about `charsPerStep` characters of top-level code (yielding between them). */
+export function declarationSteps(root: Node, language: SourceLanguage, text: string, charsPerStep: number): Generator<void, FileDeclarations> {
   switch (language) {
     case 'typescript':
     case 'tsx':
     case 'javascript':
-      return jsDeclarations(root, text);
+      return jsDeclarations(root, text, charsPerStep);
     case 'python':
-      return pythonDeclarations(root, text);
+      return pythonDeclarations(root, text, charsPerStep);
     case 'go':
-      return goDeclarations(root, text);
+      return goDeclarations(root, text, charsPerStep);
   }
 }

@@ -36,4 +36,4 @@ export {
   type RecentEdit,
 } from './layout.js';
 export { primeAnalysis, type PrimeRun } from './prime.js';
-export { boundedPieces, cachingTokenCounter, estimateTokenCount, loadTokenCounter, type TokenCounter } from './tokens.js';
+export { boundedPieces, cachingTokenCounter, estimateTokenCount, loadTokenCounter, type CachingTokenCounter, type TokenCounter } from './tokens.js';

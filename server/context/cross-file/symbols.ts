@@ -4,6 +4,7 @@
 // request path. Pure.
 import type { SourceFile } from './imports.js';
 import { lineStartAt } from '../../edits/changed-lines.js';
+import { allSteps } from './steps.js';
 import { field, languageOfPath, named, stringValue, withTree, type Node, type Parsers, type SourceLanguage } from './syntax.js';
 
 export type SymbolKind = 'function' | 'method' | 'class' | 'interface' | 'enum' | 'namespace' | 'type' | 'callback';
@@ -57,11 +58,31 @@ export function outlineSymbols(parsers: Parsers, file: SourceFile): SymbolSpan[]
 }
 
 export function outlineFromTree(root: Node, language: SourceLanguage, text: string): SymbolSpan[] {
+  return allSteps(outlineSteps(root, language, text, Infinity));
+}
+
+/**
+ * outlineFromTree() as steps of about `charsPerStep` characters of the text each (whole lines): the generator
+ * yields between them and returns the outline. Each step takes the symbols that start in its lines.
+ */
+export function* outlineSteps(root: Node, language: SourceLanguage, text: string, charsPerStep: number): Generator<void, SymbolSpan[]> {
   const out: SymbolSpan[] = [];
-  for (const node of root.descendantsOfType(TYPES[language])) {
-    if (node === null) continue;
-    const span = describe(node, text);
-    if (span !== undefined) out.push(span);
+  const rows = root.endPosition.row + 1;
+  const rowsPerStep = Math.max(1, Math.ceil((rows * charsPerStep) / Math.max(1, text.length)));
+  let fromIndex = 0;
+  for (let from = 0; from < rows; from += rowsPerStep) {
+    if (from > 0) {
+      yield;
+      for (let i = 0; i < rowsPerStep; i++) fromIndex = text.indexOf('\n', fromIndex) + 1;
+    }
+    const to = from + rowsPerStep;
+    // The nodes that overlap these lines; those that start above them were taken by an earlier step.
+    const nodes = to >= rows ? root.descendantsOfType(TYPES[language], { row: from, column: 0 }) : root.descendantsOfType(TYPES[language], { row: from, column: 0 }, { row: to, column: 0 });
+    for (const node of nodes) {
+      if (node === null || node.startIndex < fromIndex) continue;
+      const span = describe(node, text);
+      if (span !== undefined) out.push(span);
+    }
   }
   return out;
 }

@@ -168,6 +168,19 @@ export class ReusedTrees {
   }
 }
 
+/**
+ * For a walk of a file's top-level nodes in steps of about `charsPerStep` characters: whether a step ends before
+ * `node`. Call it for each node, in order.
+ */
+export function stepEnds(charsPerStep: number): (node: Node) => boolean {
+  let next = charsPerStep;
+  return (node) => {
+    if (node.startIndex < next) return false;
+    next = node.startIndex + charsPerStep;
+    return true;
+  };
+}
+
 /** Parses `text`, hands the root to `fn`, and deletes the tree whatever happens. */
 export function withTree<T>(parsers: Parsers, language: SourceLanguage, text: string, fn: (root: Node) => T): T {
   const tree = parsers.parse(language, text);

@@ -3,6 +3,7 @@
 // second and tens of MB); the counter it returns is then synchronous. Pure.
 import { createHash } from 'node:crypto';
 import { estimateTokens } from '../prompt.js';
+import { allSteps, stepsInTurns } from './steps.js';
 
 /** Tokens of a text. */
 export type TokenCounter = (text: string) => number;
@@ -53,6 +54,15 @@ const MIN_CHUNK_CHARS = 1_024;
 /** A chunk ends before a line whose hash is a multiple of this (where the text says, not where the chunk began). */
 const CHUNK_LINE_MODULUS = 8;
 
+/** A counter that caches, and can count a long text ahead of need in steps. */
+export interface CachingTokenCounter extends TokenCounter {
+  /**
+   * Counts `text` as the counter does, with `turn()` awaited after about every `charsPerStep` characters counted
+   * (cached chunks cost nothing): the chunks are then cached for the texts built from it.
+   */
+  inTurns(text: string, turn: () => Promise<void>, charsPerStep?: number): Promise<number>;
+}
+
 /**
  * `count` with a cache of the most recent counts. A short text is cached as it is: from one warm-up to the next,
  * most declarations are the same strings. A long one (a document, an open file) is counted as the sum of its
@@ -60,7 +70,7 @@ const CHUNK_LINE_MODULUS = 8;
  * where o200k's pre-tokens end (chunkEnds), so the sum is the count of the whole. The cache belongs to the
  * counter returned (one per server).
  */
-export function cachingTokenCounter(count: TokenCounter, maxEntries = 8_192): TokenCounter {
+export function cachingTokenCounter(count: TokenCounter, maxEntries = 8_192): CachingTokenCounter {
   const cache = new Map<string, number>();
   const cached = (key: string, text: string): number => {
     const hit = cache.get(key);
@@ -74,18 +84,30 @@ export function cachingTokenCounter(count: TokenCounter, maxEntries = 8_192): To
     if (cache.size > maxEntries) cache.delete(cache.keys().next().value as string);
     return n;
   };
-  return (text) => {
+  function* steps(text: string, charsPerStep: number): Generator<void, number> {
     if (text.length <= CACHED_TEXT_CHARS) return cached(text, text);
     let n = 0;
     let from = 0;
+    let counted = 0;
     for (const end of chunkEnds(text)) {
-      // Keyed by a digest: a slice as the key would keep the whole text it came from alive.
       const chunk = text.slice(from, end);
-      n += cached(`\0${createHash('sha1').update(chunk).digest('base64')}`, chunk);
+      // Keyed by a digest: a slice as the key would keep the whole text it came from alive.
+      const key = `\0${createHash('sha1').update(chunk).digest('base64')}`;
+      if (!cache.has(key)) {
+        if (counted >= charsPerStep) {
+          yield;
+          counted = 0;
+        }
+        counted += chunk.length;
+      }
+      n += cached(key, chunk);
       from = end;
     }
     return n;
-  };
+  }
+  return Object.assign((text: string) => allSteps(steps(text, Infinity)), {
+    inTurns: (text: string, turn: () => Promise<void>, charsPerStep = 16 * 1024) => stepsInTurns(steps(text, charsPerStep), turn),
+  });
 }
 
 /**
