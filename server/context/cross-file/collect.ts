@@ -10,7 +10,7 @@ import { importsFromTree, resolveImports, type SourceFile } from './imports.js';
 import { resolveJsModule } from './imports-js.js';
 import { resolvePythonModule } from './imports-python.js';
 import { outlineSteps, type SymbolSpan } from './symbols.js';
-import { allSteps, stepsInTurns } from './steps.js';
+import { allSteps, STEP_CHARS, stepsInTurns } from './steps.js';
 import { freshTrees, languageOfPath, type Parsers, type SourceLanguage, type TreeKeeper } from './syntax.js';
 import type { WorkspaceView } from './view.js';
 
@@ -47,9 +47,6 @@ export interface SourceAnalysis {
   declarations: FileDeclarations;
   outline: SymbolSpan[];
 }
-
-/** A walk of a large file's tree is cut into steps of about this many characters of the file each. */
-const STEP_CHARS = 16 * 1024;
 
 /**
  * The analysis of one file as steps: the parse (in slices, when `trees` parses so), the imports, then the

@@ -3,7 +3,7 @@
 // second and tens of MB); the counter it returns is then synchronous. Pure.
 import { createHash } from 'node:crypto';
 import { estimateTokens } from '../prompt.js';
-import { allSteps, stepsInTurns } from './steps.js';
+import { allSteps, STEP_CHARS, stepsInTurns } from './steps.js';
 
 /** Tokens of a text. */
 export type TokenCounter = (text: string) => number;
@@ -106,7 +106,7 @@ export function cachingTokenCounter(count: TokenCounter, maxEntries = 8_192): Ca
     return n;
   }
   return Object.assign((text: string) => allSteps(steps(text, Infinity)), {
-    inTurns: (text: string, turn: () => Promise<void>, charsPerStep = 16 * 1024) => stepsInTurns(steps(text, charsPerStep), turn),
+    inTurns: (text: string, turn: () => Promise<void>, charsPerStep = STEP_CHARS) => stepsInTurns(steps(text, charsPerStep), turn),
   });
 }
 
