@@ -18,10 +18,11 @@ import {
   cachingTokenCounter,
   type CachingTokenCounter,
   ReusedTrees,
+  stepsInTurns,
   collectImportedDeclarations,
   enclosingSymbols,
   estimateTokenCount,
-  extractDeclarations,
+  extractDeclarationSteps,
   loadTokenCounter,
   primeAnalysis,
   rankOpenFiles,
@@ -69,10 +70,10 @@ const MAX_PARSED_CHARS = 512 * 1024;
 const IN_TURNS_CHARS = 32 * 1024;
 /** Resolves on the next turn of the event loop, after the I/O that has arrived meanwhile. */
 const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
-/** Extraction of other files' declarations per turn of the event loop (ms); the rest waits for the next turn. */
+/** Extraction of other files' declarations runs this long (ms) before it lets the event loop turn. */
 const EXTRACT_SLICE_MS = 8;
-/** Turns one computation may take (extraction spread over turns, reads of missing files). */
-const MAX_TURNS = 64;
+/** Layouts one computation may make (each after extracting what the last one lacked, or after reading files). */
+const MAX_LAYOUTS = 64;
 
 /** What a document's warm-up carries besides the document, and what completions add. */
 export interface StableContext {
@@ -312,7 +313,7 @@ export class CrossFile {
     let reads = 0;
     const file: SourceFile = { path: self ?? shown, text };
     let analysis: SourceAnalysis | undefined;
-    for (let turn = 0; turn < MAX_TURNS; turn++) {
+    for (let round = 0; round < MAX_LAYOUTS; round++) {
       const view = this.view(snapshot, folders);
       // The document is parsed again only after reads (a configuration file read may change how imports resolve).
       if (text.length <= MAX_PARSED_CHARS && analysis === undefined) {
@@ -325,12 +326,13 @@ export class CrossFile {
         if (analysis !== undefined && self !== undefined) this.holdDeclarations(self, text, analysis.declarations);
       }
       if (text.length >= IN_TURNS_CHARS) await nextTurn();
-      const slice = { until: performance.now() + EXTRACT_SLICE_MS, extracted: 0, deferred: false };
-      result = this.layout(engine, view, uri, shown, file, analysis, version, folders, slice);
+      const unextracted: Required<SourceFile>[] = [];
+      result = this.layout(engine, view, uri, shown, file, analysis, version, folders, unextracted);
       if (this.ctx.documents.get(uri)?.version !== version || this.disposed) return;
-      if (slice.deferred) {
-        // Declarations of more files than one slice extracts: the rest on the next turns of the event loop.
-        await nextTurn();
+      if (unextracted.length > 0) {
+        // Files whose declarations are not held yet: extracted off the layout, in steps, then laid out again.
+        await this.extract(engine, unextracted);
+        if (this.ctx.documents.get(uri)?.version !== version || this.disposed) return;
         continue;
       }
       // Texts not held yet, and (without file events) held ones past their age: read, then compute again.
@@ -355,10 +357,15 @@ export class CrossFile {
     analysis: SourceAnalysis | undefined,
     version: number,
     folders: DiskFolder[],
-    slice: Slice,
+    unextracted: Required<SourceFile>[],
   ): { state: DocState; missing: string[] } {
+    const declarationsOf = (f: Required<SourceFile>): FileDeclarations | undefined => {
+      const held = this.heldDeclarations(f);
+      if (held === undefined) unextracted.push(f);
+      return held;
+    };
     const collected = analysis
-      ? collectImportedDeclarations(engine.parsers, file, view, { imports: analysis.imports, declarationsOf: (f) => this.declarationsOf(engine, f, slice) })
+      ? collectImportedDeclarations(engine.parsers, file, view, { imports: analysis.imports, declarationsOf })
       : { imports: [], blocks: [] as DeclarationBlock[], unread: [] as string[] };
     const imports = new Set(collected.imports.flatMap((m) => m.files));
     const inputs = new Set<string>([...imports, ...collected.blocks.map((b) => b.path), ...collected.unread]);
@@ -431,22 +438,32 @@ export class CrossFile {
     return mayUse(this.ctx, uri) && this.ctx.workspaceIndex.contains(uri);
   }
 
-  /** A file's declarations, extracted once per text; undefined (deferred) once this turn's slice is spent. */
-  private declarationsOf(engine: Engine, file: Required<SourceFile>, slice: Slice): FileDeclarations | undefined {
+  /** A file's declarations when held for its current text. */
+  private heldDeclarations(file: Required<SourceFile>): FileDeclarations | undefined {
     const held = this.declarations.get(file.path);
-    if (held !== undefined && held.text === file.text) {
-      this.declarations.delete(file.path);
-      this.declarations.set(file.path, held);
-      return held.decls;
+    if (held === undefined || held.text !== file.text) return undefined;
+    this.declarations.delete(file.path);
+    this.declarations.set(file.path, held);
+    return held.decls;
+  }
+
+  /**
+   * Extracts and holds the declarations of `files`: each parse in slices and each walk in parts, with a turn of
+   * the event loop whenever EXTRACT_SLICE_MS have passed since the last one (so that small files go several to a
+   * turn and a large one takes several turns).
+   */
+  private async extract(engine: Engine, files: Required<SourceFile>[]): Promise<void> {
+    let until = performance.now() + EXTRACT_SLICE_MS;
+    const turn = async (): Promise<void> => {
+      if (performance.now() < until) return;
+      await nextTurn();
+      until = performance.now() + EXTRACT_SLICE_MS;
+    };
+    for (const f of files) {
+      if (this.heldDeclarations(f) !== undefined || this.disposed) continue;
+      const decls = f.text.length > MAX_PARSED_CHARS ? NO_DECLARATIONS : await stepsInTurns(extractDeclarationSteps(engine.parsers, f), turn);
+      this.holdDeclarations(f.path, f.text, decls);
     }
-    if (slice.extracted > 0 && performance.now() > slice.until) {
-      slice.deferred = true;
-      return undefined;
-    }
-    slice.extracted++;
-    const decls = file.text.length > MAX_PARSED_CHARS ? NO_DECLARATIONS : extractDeclarations(engine.parsers, file);
-    this.holdDeclarations(file.path, file.text, decls);
-    return decls;
   }
 
   private holdDeclarations(path: string, text: string, decls: FileDeclarations): void {
@@ -511,13 +528,6 @@ export class CrossFile {
     const p = pathOf(uri);
     return p === undefined ? uri : shownOf(p, diskFolders(workspacePolicy(this.ctx.workspaceFolders, this.ctx.config)));
   }
-}
-
-/** One turn's share of declaration extraction: at least one file, then until the time is up. */
-interface Slice {
-  until: number;
-  extracted: number;
-  deferred: boolean;
 }
 
 interface ViewWithMisses extends WorkspaceView {

@@ -8,6 +8,7 @@ import {
   collectImportedDeclarations,
   editBetween,
   extractDeclarations,
+  extractDeclarationSteps,
   loadParsers,
   outlineSymbols,
   resolveImports,
@@ -509,6 +510,13 @@ describe('collecting the declarations a file imports', () => {
       assert.ok(whole.outline.length >= 1_500 && whole.declarations.declarations.length >= 1_500 && whole.imports.length > 0, path);
       // At least one step per 16 KiB of each walk, besides the parse's slices.
       assert.ok(turns >= 3 + 2 * Math.floor(text.length / (16 * 1024)), `${path}: ${turns} turns for ${text.length} characters`);
+      // The declarations of a file that is imported, not analysed: in steps too.
+      const extraction = extractDeclarationSteps(parsers, file);
+      let steps = 0;
+      let step = extraction.next();
+      for (; !step.done; step = extraction.next()) steps++;
+      assert.deepEqual(step.value, whole.declarations, path);
+      assert.ok(steps >= Math.floor(text.length / (16 * 1024)), `${path}: ${steps} steps`);
     }
   });
 

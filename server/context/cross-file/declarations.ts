@@ -6,7 +6,7 @@ import { goDeclarations } from './declarations-go.js';
 import { jsDeclarations } from './declarations-js.js';
 import { pythonDeclarations } from './declarations-python.js';
 import type { SourceFile } from './imports.js';
-import { allSteps } from './steps.js';
+import { allSteps, STEP_CHARS } from './steps.js';
 import { languageOfPath, withTree, type Node, type SourceLanguage } from './syntax.js';
 import type { Parsers } from './syntax.js';
 
@@ -19,6 +19,18 @@ export function extractDeclarations(parsers: Parsers, file: SourceFile): FileDec
   const language = file.language ?? languageOfPath(file.path);
   if (language === undefined || !parsers.languages.includes(language)) return EMPTY;
   return withTree(parsers, language, file.text, (root) => declarationsFromTree(root, language, file.text));
+}
+
+/** extractDeclarations() as steps (yielding between them): the parse in slices, then the walk in parts. */
+export function* extractDeclarationSteps(parsers: Parsers, file: SourceFile): Generator<void, FileDeclarations> {
+  const language = file.language ?? languageOfPath(file.path);
+  if (language === undefined || !parsers.languages.includes(language)) return EMPTY;
+  const tree = yield* parsers.parseInSlices(language, file.text);
+  try {
+    return yield* declarationSteps(tree.rootNode, language, file.text, STEP_CHARS);
+  } finally {
+    tree.delete();
+  }
 }
 
 /** extractDeclarations() on a tree already parsed. */
