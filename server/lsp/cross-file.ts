@@ -12,7 +12,6 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
 import {
-  analyzeSource,
   analyzeSourceInTurns,
   buildCrossFileContext,
   cachingTokenCounter,
@@ -63,11 +62,8 @@ const RECENT_CONTEXT_LINES = 1;
  * gets no imports' declarations, a larger imported file shows none.
  */
 const MAX_PARSED_CHARS = 512 * 1024;
-/**
- * From this size a document's analysis leaves the event loop free between its steps (the parse, each walk of
- * the tree, the layout, the warm-up), so that a request arriving meanwhile waits for one step, not for all.
- */
-const IN_TURNS_CHARS = 32 * 1024;
+/** From this size a document's last syntax tree is kept, so that its next parse reuses what did not change. */
+const KEEP_TREE_CHARS = 32 * 1024;
 /** Resolves on the next turn of the event loop, after the I/O that has arrived meanwhile. */
 const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 /** Extraction of other files' declarations runs this long (ms) before it lets the event loop turn. */
@@ -246,11 +242,10 @@ export class CrossFile {
   }
 
   /**
-   * Before a warm-up that counts a large text: a turn of the event loop, then the text's tokens counted in turns
-   * (cached by chunk, so that the warm-up's count finds them). Nothing for a small text, quick to count.
+   * Before a warm-up that counts `text`: a turn of the event loop, then the text's tokens counted in turns (cached
+   * by chunk, so that the warm-up's count finds them).
    */
   async countAhead(text: string): Promise<void> {
-    if (text.length < IN_TURNS_CHARS) return;
     await nextTurn();
     await this.loaded?.count.inTurns(text, nextTurn);
   }
@@ -317,15 +312,14 @@ export class CrossFile {
       const view = this.view(snapshot, folders);
       // The document is parsed again only after reads (a configuration file read may change how imports resolve).
       if (text.length <= MAX_PARSED_CHARS && analysis === undefined) {
-        analysis =
-          text.length < IN_TURNS_CHARS
-            ? analyzeSource(engine.parsers, file, view)
-            : await analyzeSourceInTurns(engine.parsers, file, view, nextTurn, this.trees.keeper(engine.parsers, uri));
+        // In steps, each in its own turn of the event loop, so that a request arriving meanwhile waits for one step.
+        const trees = text.length >= KEEP_TREE_CHARS ? this.trees.keeper(engine.parsers, uri) : undefined;
+        analysis = await analyzeSourceInTurns(engine.parsers, file, view, nextTurn, trees);
         if (this.ctx.documents.get(uri)?.version !== version || this.disposed) return;
         // Its declarations, for the documents that import it (computed next, when it changed).
         if (analysis !== undefined && self !== undefined) this.holdDeclarations(self, text, analysis.declarations);
       }
-      if (text.length >= IN_TURNS_CHARS) await nextTurn();
+      await nextTurn();
       const unextracted: Required<SourceFile>[] = [];
       result = this.layout(engine, view, uri, shown, file, analysis, version, folders, unextracted);
       if (this.ctx.documents.get(uri)?.version !== version || this.disposed) return;

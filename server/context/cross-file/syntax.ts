@@ -107,12 +107,10 @@ export interface TreeKeeper {
   done(tree: Tree, language: SourceLanguage, text: string): void;
 }
 
-/** A fresh parse each time, in one piece, the tree deleted after. */
+/** A fresh parse each time (in slices), the tree deleted after. */
 export function freshTrees(parsers: Parsers): TreeKeeper {
   return {
-    *parse(language, text) {
-      return parsers.parse(language, text);
-    },
+    parse: (language, text) => parsers.parseInSlices(language, text),
     done: (tree) => tree.delete(),
   };
 }
