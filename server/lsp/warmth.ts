@@ -62,7 +62,7 @@ export class Warmth {
     if (this.ctx.spark instanceof Error) return this.send(uri);
     void this.ctx.crossFile
       .refresh(uri)
-      // A large document's tokens are counted in turns first: the warm-up's count then finds them cached.
+      // The document's tokens are counted in turns first: the warm-up's count then finds them cached.
       .then(() => this.ctx.crossFile.countAhead(this.ctx.documents.get(uri)?.getText() ?? ''))
       .then(() => {
         this.send(uri);

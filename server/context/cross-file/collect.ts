@@ -75,9 +75,9 @@ export function analyzeSource(parsers: Parsers, file: SourceFile, view: Workspac
 }
 
 /**
- * analyzeSource with the event loop free between its steps (`turn()` resolves before each next one). For large
- * files, so that a request that arrives meanwhile waits for one step, not for all of them. `trees`: where the
- * tree comes from and goes (ReusedTrees: parsed from the document's last tree, and kept for its next analysis).
+ * analyzeSource with the event loop free between its steps (`turn()` resolves before each next one), so that a
+ * request that arrives meanwhile waits for one step, not for all of them. `trees`: where the tree comes from and
+ * goes (ReusedTrees: parsed from the document's last tree, and kept for its next analysis).
  */
 export function analyzeSourceInTurns(
   parsers: Parsers,

@@ -3,7 +3,7 @@
 // the tokenizer), which read files of installed packages once at start-up.
 export { editBetween, loadParsers, languageOfPath, ReusedTrees, SOURCE_LANGUAGES, type Parsers, type SourceLanguage, type TreeKeeper } from './syntax.js';
 export { workspaceViewOf, type WorkspaceView } from './view.js';
-export { allSteps, stepsInTurns } from './steps.js';
+export { stepsInTurns } from './steps.js';
 export { resolveImports, type ImportedModule, type SourceFile } from './imports.js';
 export {
   extractDeclarations,
