@@ -306,6 +306,8 @@ export interface LspOptions {
   sim?: SimOptions;
   /** The `spark` section (initializationOptions and workspace/configuration). */
   settings?: Record<string, unknown>;
+  /** The workspace folder's file: URI (default file:///work). */
+  root?: string;
 }
 
 function docTracker(client: ProtocolConnection) {
@@ -366,10 +368,10 @@ export async function stdioLsp(options: LspOptions = {}, nodeArgs: string[] = []
   await Promise.race([
     client.sendRequest(InitializeRequest.type, {
       processId: process.pid,
-      rootUri: 'file:///work',
+      rootUri: options.root ?? 'file:///work',
       capabilities: FULL_CAPABILITIES,
       initializationOptions: options.settings ?? {},
-      workspaceFolders: [{ uri: 'file:///work', name: 'work' }],
+      workspaceFolders: [{ uri: options.root ?? 'file:///work', name: 'work' }],
     }),
     died,
   ]);
