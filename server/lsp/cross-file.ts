@@ -442,7 +442,7 @@ export class CrossFile {
   }
 
   /**
-   * Extracts and holds the declarations of `files`: each parse in slices and each walk in parts, with a turn of
+   * Extracts and holds the declarations of `files`: each parse a step and each walk in parts, with a turn of
    * the event loop whenever EXTRACT_SLICE_MS have passed since the last one (so that small files go several to a
    * turn and a large one takes several turns).
    */

@@ -15,9 +15,7 @@ import {
   ReusedTrees,
   selectDeclarations,
   workspaceViewOf,
-  type SourceLanguage,
 } from '../../server/context/cross-file/index.js';
-import { withTree } from '../../server/context/cross-file/syntax.js';
 
 const parsers = await loadParsers();
 
@@ -483,7 +481,7 @@ describe('collecting the declarations a file imports', () => {
     }
   });
 
-  it('a large file is analysed in many steps (the parse in slices, each walk in parts) and gives what one step gives', async () => {
+  it('a large file is analysed in many steps (each walk in parts) and gives what one step gives', async () => {
     const files: Record<string, string> = {
       'src/lib/foo.ts': 'export class Foo {}\n',
       'py/__init__.py': '',
@@ -508,7 +506,7 @@ describe('collecting the declarations a file imports', () => {
       assert.deepEqual(inSteps, whole, path);
       assert.deepEqual(analyzeSource(parsers, file, view), whole, path);
       assert.ok(whole.outline.length >= 1_500 && whole.declarations.declarations.length >= 1_500 && whole.imports.length > 0, path);
-      // At least one step per 16 KiB of each walk, besides the parse's slices.
+      // At least one step per 16 KiB of each walk.
       assert.ok(turns >= 3 + 2 * Math.floor(text.length / (16 * 1024)), `${path}: ${turns} turns for ${text.length} characters`);
       // The declarations of a file that is imported, not analysed: in steps too.
       const extraction = extractDeclarationSteps(parsers, file);
@@ -555,37 +553,6 @@ describe('collecting the declarations a file imports', () => {
         assert.deepEqual(incremental, analyzeSource(parsers, file, view), `${path}, edit ${k}: ${JSON.stringify(text)}`);
       }
       trees.clear();
-    }
-  });
-
-  it('a parse in slices gives the tree of a parse in one piece, while other parses run between its slices', () => {
-    const samples: [SourceLanguage, string][] = [
-      ['typescript', 'export class App {\n  run(a: number): number {\n    return a + 1; // é 😀\n  }\n}\n'],
-      ['python', 'class Service:\n    def run(self, a):\n        return a + 1\n\n'],
-      ['go', 'package main\n\nfunc helper(a int) int {\n\treturn a + 1\n}\n'],
-    ];
-    for (const [language, unit] of samples) {
-      const text = unit.repeat(200);
-      const edited = `${text.slice(0, 1_000)}\n${unit}${text.slice(1_000)}`;
-      const expected = withTree(parsers, language, edited, (root) => root.toString());
-      const previous = { tree: parsers.parse(language, text), text };
-      const slices = parsers.parseInSlices(language, edited, previous, 0);
-      let yields = 0;
-      let step = slices.next();
-      while (!step.done) {
-        yields++;
-        withTree(parsers, 'typescript', 'const other = 1;\n', () => undefined);
-        step = slices.next();
-      }
-      assert.equal(step.value.rootNode.toString(), expected, language);
-      assert.ok(yields > 1, `${language}: ${yields} slices`);
-      step.value.delete();
-      previous.tree.delete();
-      // Abandoned halfway, nothing is left behind: the next parse is a whole one.
-      const abandoned = parsers.parseInSlices(language, text, undefined, 0);
-      abandoned.next();
-      abandoned.return(undefined as never);
-      assert.equal(withTree(parsers, language, edited, (root) => root.toString()), expected);
     }
   });
 

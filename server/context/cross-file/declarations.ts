@@ -21,12 +21,13 @@ export function extractDeclarations(parsers: Parsers, file: SourceFile): FileDec
   return withTree(parsers, language, file.text, (root) => declarationsFromTree(root, language, file.text));
 }
 
-/** extractDeclarations() as steps (yielding between them): the parse in slices, then the walk in parts. */
+/** extractDeclarations() as steps (yielding between them): the parse, then the walk in parts. */
 export function* extractDeclarationSteps(parsers: Parsers, file: SourceFile): Generator<void, FileDeclarations> {
   const language = file.language ?? languageOfPath(file.path);
   if (language === undefined || !parsers.languages.includes(language)) return EMPTY;
-  const tree = yield* parsers.parseInSlices(language, file.text);
+  const tree = parsers.parse(language, file.text);
   try {
+    yield;
     return yield* declarationSteps(tree.rootNode, language, file.text, STEP_CHARS);
   } finally {
     tree.delete();

@@ -4,7 +4,6 @@
 import treeSitter from '@vscode/tree-sitter-wasm';
 import type { Edit, Language, Node, Parser, Point, Tree } from '@vscode/tree-sitter-wasm';
 import { createRequire } from 'node:module';
-import { performance } from 'node:perf_hooks';
 import { commonPrefix, commonSuffix, lineBreaks, lineStartAt } from '../../edits/changed-lines.js';
 
 export type { Node } from '@vscode/tree-sitter-wasm';
@@ -26,15 +25,7 @@ export interface Parsers {
    * `text` and its unchanged parts are reused (tree-sitter's incremental parse); the caller still deletes it.
    */
   parse(language: SourceLanguage, text: string, previous?: { tree: Tree; text: string }): Tree;
-  /**
-   * parse() in slices of about `sliceMs` each: the generator yields between them (its driver may let other work
-   * run meanwhile, parses included) and returns the tree. Same tree as parse().
-   */
-  parseInSlices(language: SourceLanguage, text: string, previous?: { tree: Tree; text: string }, sliceMs?: number): Generator<void, Tree>;
 }
-
-/** How long one slice of a parse in slices runs (ms). */
-export const PARSE_SLICE_MS = 5;
 
 const EXTENSIONS: Record<string, SourceLanguage> = {
   '.ts': 'typescript',
@@ -101,16 +92,18 @@ function pointAt(text: string, index: number): Point {
 
 /** Where an analysis gets its tree, and what becomes of the tree after. */
 export interface TreeKeeper {
-  /** A generator that yields between slices of the parse and returns the tree. */
+  /** The parse, as a step (a generator that returns the tree). */
   parse(language: SourceLanguage, text: string): Generator<void, Tree>;
   /** The analysis is done with `tree`, the tree of `text`. */
   done(tree: Tree, language: SourceLanguage, text: string): void;
 }
 
-/** A fresh parse each time (in slices), the tree deleted after. */
+/** A fresh parse each time, the tree deleted after. */
 export function freshTrees(parsers: Parsers): TreeKeeper {
   return {
-    parse: (language, text) => parsers.parseInSlices(language, text),
+    *parse(language, text) {
+      return parsers.parse(language, text);
+    },
     done: (tree) => tree.delete(),
   };
 }
@@ -126,7 +119,7 @@ export class ReusedTrees {
 
   constructor(private readonly max = 4) {}
 
-  /** Parses in slices (parseInSlices), from the document's last tree when it has one. */
+  /** Parses from the document's last tree when it has one. */
   keeper(parsers: Parsers, key: string): TreeKeeper {
     const trees = this.trees;
     return {
@@ -134,7 +127,7 @@ export class ReusedTrees {
         const last = trees.get(key);
         trees.delete(key);
         try {
-          return yield* parsers.parseInSlices(language, text, last?.language === language ? last : undefined);
+          return parsers.parse(language, text, last?.language === language ? last : undefined);
         } finally {
           last?.tree.delete();
         }
@@ -228,25 +221,6 @@ export async function loadParsers(languages: readonly SourceLanguage[] = SOURCE_
       const tree = parser.parse(text, previous?.tree ?? null);
       if (tree === null) throw noTree(language, text);
       return tree;
-    },
-    *parseInSlices(language, text, previous, sliceMs = PARSE_SLICE_MS) {
-      // A parser of its own: a halted parse resumes on its parser's next parse() call, which no other may make.
-      const own: Parser = new treeSitter.Parser();
-      try {
-        own.setLanguage(grammarOf(language));
-        if (previous !== undefined) previous.tree.edit(editBetween(previous.text, text));
-        let until = 0;
-        const halt = { progressCallback: () => performance.now() > until };
-        for (let slice = 0; ; slice++) {
-          if (slice > 0) yield;
-          until = performance.now() + sliceMs;
-          const tree = own.parse(text, previous?.tree ?? null, halt);
-          if (tree !== null) return tree;
-          if (performance.now() < until) throw noTree(language, text);
-        }
-      } finally {
-        own.delete();
-      }
     },
   };
 }
