@@ -1,6 +1,8 @@
 // Declaration extraction per language (signature level, no bodies), selection by imported name, and the
 // collection of an importing file's declarations across files (re-exports followed one level).
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { isDeepStrictEqual } from 'node:util';
 import { describe, it } from 'node:test';
 import {
   analyzeSource,
@@ -16,6 +18,9 @@ import {
   selectDeclarations,
   workspaceViewOf,
 } from '../../server/context/cross-file/index.js';
+import { allSteps } from '../../server/context/cross-file/steps.js';
+import { parseInPieces, type Node } from '../../server/context/cross-file/syntax.js';
+import { outlineFromTree } from '../../server/context/cross-file/symbols.js';
 
 const parsers = await loadParsers();
 
@@ -554,6 +559,57 @@ describe('collecting the declarations a file imports', () => {
       }
       trees.clear();
     }
+  });
+
+  it('a parse in pieces (a prefix grown by incremental parses) gives the tree of a parse at once to code without errors', () => {
+    const sources = ['server/lsp/cross-file.ts', 'server/context/cross-file/tokens.ts', 'server/spark/pool.ts', 'test/unit/cross-file-declarations.test.ts'];
+    for (const file of sources) {
+      const text = readFileSync(new URL(`../../${file}`, import.meta.url), 'utf8');
+      const once = parsers.parse('typescript', text);
+      assert.equal(once.rootNode.hasError, false, file);
+      const pieces = parseInPieces(parsers, 'typescript', text, 1_000);
+      let steps = 0;
+      let step = pieces.next();
+      for (; !step.done; step = pieces.next()) steps++;
+      assert.equal(step.value.rootNode.toString(), once.rootNode.toString(), file);
+      assert.ok(steps >= Math.floor(text.length / 1_000) - 1, `${file}: ${steps} steps for ${text.length} characters`);
+      step.value.delete();
+      once.delete();
+    }
+  });
+
+  it('text with syntax errors: every way of analysing it gives one result (the parse in pieces), even where a parse at once differs', async () => {
+    // A text whose parse at once and parse in pieces differ (tree-sitter's recovery from an error that spans a cut
+    // between pieces): the first of a fixed series of texts with random edits.
+    const unit = 'export class App {\n  run(a: number): number {\n    return a + 1; // é\n  }\n}\n';
+    const edits = ['\n', '}', '{', '(', '"', '/*', '`', 'x', ''];
+    const outline = (tree: { rootNode: Node }, text: string) => outlineFromTree(tree.rootNode, 'typescript', text);
+    let text = '';
+    for (let s = 1; s <= 50 && text === ''; s++) {
+      let seed = s;
+      const random = (n: number) => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) % n);
+      let candidate = unit.repeat(800);
+      for (let k = 0; k < 8; k++) {
+        const at = random(candidate.length + 1);
+        candidate = candidate.slice(0, at) + edits[random(edits.length)]! + candidate.slice(at + random(4));
+      }
+      const once = parsers.parse('typescript', candidate);
+      const inPieces = allSteps(parseInPieces(parsers, 'typescript', candidate));
+      if (!isDeepStrictEqual(outline(once, candidate), outline(inPieces, candidate))) text = candidate;
+      once.delete();
+      inPieces.delete();
+    }
+    assert.notEqual(text, '', 'a text where the two parses differ');
+    const file = { path: 'src/app.ts', text };
+    const view = workspaceViewOf([], new Map());
+    const whole = analyzeSource(parsers, file, view)!;
+    assert.deepEqual(outlineSymbols(parsers, file), whole.outline);
+    assert.deepEqual(extractDeclarations(parsers, file), whole.declarations);
+    assert.deepEqual(allSteps(extractDeclarationSteps(parsers, file)), whole.declarations);
+    assert.deepEqual(await analyzeSourceInTurns(parsers, file, view, () => Promise.resolve()), whole);
+    const trees = new ReusedTrees();
+    assert.deepEqual(await analyzeSourceInTurns(parsers, file, view, () => Promise.resolve(), trees.keeper(parsers, file.path)), whole);
+    trees.clear();
   });
 
   it('ReusedTrees keeps the trees of the most recently analysed documents only, and frees the others', async () => {

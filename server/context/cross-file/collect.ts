@@ -49,8 +49,8 @@ export interface SourceAnalysis {
 }
 
 /**
- * The analysis of one file as steps: the parse, the imports, then the declarations and the outline, each in
- * parts of about STEP_CHARS. A driver runs them at once (analyzeSource) or
+ * The analysis of one file as steps: the parse (in pieces, or from the document's last tree), the imports, then
+ * the declarations and the outline, each in parts of about STEP_CHARS. A driver runs them at once (analyzeSource) or
  * with the event loop free between them (analyzeSourceInTurns).
  */
 function* analysisSteps(parsers: Parsers, file: SourceFile, view: WorkspaceView, trees: TreeKeeper): Generator<void, SourceAnalysis | undefined> {

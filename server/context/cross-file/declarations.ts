@@ -7,7 +7,7 @@ import { jsDeclarations } from './declarations-js.js';
 import { pythonDeclarations } from './declarations-python.js';
 import type { SourceFile } from './imports.js';
 import { allSteps, STEP_CHARS } from './steps.js';
-import { languageOfPath, withTree, type Node, type SourceLanguage } from './syntax.js';
+import { languageOfPath, parseInPieces, withTree, type Node, type SourceLanguage } from './syntax.js';
 import type { Parsers } from './syntax.js';
 
 export { selectDeclarations, type Declaration, type DeclarationKind, type FileDeclarations, type ReExport, type Selection } from './declaration.js';
@@ -21,11 +21,11 @@ export function extractDeclarations(parsers: Parsers, file: SourceFile): FileDec
   return withTree(parsers, language, file.text, (root) => declarationsFromTree(root, language, file.text));
 }
 
-/** extractDeclarations() as steps (yielding between them): the parse, then the walk in parts. */
+/** extractDeclarations() as steps (yielding between them): the parse in pieces, then the walk in parts. */
 export function* extractDeclarationSteps(parsers: Parsers, file: SourceFile): Generator<void, FileDeclarations> {
   const language = file.language ?? languageOfPath(file.path);
   if (language === undefined || !parsers.languages.includes(language)) return EMPTY;
-  const tree = parsers.parse(language, file.text);
+  const tree = yield* parseInPieces(parsers, language, file.text);
   try {
     yield;
     return yield* declarationSteps(tree.rootNode, language, file.text, STEP_CHARS);

@@ -5,6 +5,7 @@ import treeSitter from '@vscode/tree-sitter-wasm';
 import type { Edit, Language, Node, Parser, Point, Tree } from '@vscode/tree-sitter-wasm';
 import { createRequire } from 'node:module';
 import { commonPrefix, commonSuffix, lineBreaks, lineStartAt } from '../../edits/changed-lines.js';
+import { allSteps, STEP_CHARS } from './steps.js';
 
 export type { Node } from '@vscode/tree-sitter-wasm';
 
@@ -98,12 +99,10 @@ export interface TreeKeeper {
   done(tree: Tree, language: SourceLanguage, text: string): void;
 }
 
-/** A fresh parse each time, the tree deleted after. */
+/** A fresh parse each time (in pieces), the tree deleted after. */
 export function freshTrees(parsers: Parsers): TreeKeeper {
   return {
-    *parse(language, text) {
-      return parsers.parse(language, text);
-    },
+    parse: (language, text) => parseInPieces(parsers, language, text),
     done: (tree) => tree.delete(),
   };
 }
@@ -119,7 +118,7 @@ export class ReusedTrees {
 
   constructor(private readonly max = 4) {}
 
-  /** Parses from the document's last tree when it has one. */
+  /** Parses from the document's last tree when it has one (one step), else in pieces. */
   keeper(parsers: Parsers, key: string): TreeKeeper {
     const trees = this.trees;
     return {
@@ -127,7 +126,8 @@ export class ReusedTrees {
         const last = trees.get(key);
         trees.delete(key);
         try {
-          return parsers.parse(language, text, last?.language === language ? last : undefined);
+          if (last?.language !== language) return yield* parseInPieces(parsers, language, text);
+          return parsers.parse(language, text, last);
         } finally {
           last?.tree.delete();
         }
@@ -172,9 +172,39 @@ export function stepEnds(charsPerStep: number): (node: Node) => boolean {
   };
 }
 
-/** Parses `text`, hands the root to `fn`, and deletes the tree whatever happens. */
+/**
+ * A fresh parse as steps (the generator yields between them and returns the tree): a prefix of the text of about
+ * `pieceChars` (whole lines), then each time a longer one, parsed incrementally from the last tree, until the whole
+ * text. On text without syntax errors the tree is the one a parse at once gives (tests check that on the server's own
+ * sources); on text with errors, tree-sitter's recovery may differ from the one a parse at once makes, so every
+ * fresh parse goes this way (withTree too): one text, one tree.
+ */
+export function* parseInPieces(parsers: Parsers, language: SourceLanguage, text: string, pieceChars = STEP_CHARS): Generator<void, Tree> {
+  let tree: Tree | undefined;
+  let parsed = '';
+  try {
+    for (let at = pieceChars; ; ) {
+      const nl = at >= text.length ? -1 : text.indexOf('\n', at);
+      const part = nl === -1 ? text : text.slice(0, nl + 1);
+      const next = parsers.parse(language, part, tree === undefined ? undefined : { tree, text: parsed });
+      tree?.delete();
+      tree = next;
+      parsed = part;
+      if (part === text) {
+        tree = undefined;
+        return next;
+      }
+      yield;
+      at = part.length + pieceChars;
+    }
+  } finally {
+    tree?.delete();
+  }
+}
+
+/** Parses `text` (in pieces, at once), hands the root to `fn`, and deletes the tree whatever happens. */
 export function withTree<T>(parsers: Parsers, language: SourceLanguage, text: string, fn: (root: Node) => T): T {
-  const tree = parsers.parse(language, text);
+  const tree = allSteps(parseInPieces(parsers, language, text));
   try {
     return fn(tree.rootNode);
   } finally {
