@@ -173,19 +173,21 @@ export function stepEnds(charsPerStep: number): (node: Node) => boolean {
 }
 
 /**
- * A fresh parse as steps (the generator yields between them and returns the tree): a prefix of the text of about
- * `pieceChars` (whole lines), then each time a longer one, parsed incrementally from the last tree, until the whole
- * text. On text without syntax errors the tree is the one a parse at once gives (tests check that on the server's own
- * sources); on text with errors, tree-sitter's recovery may differ from the one a parse at once makes, so every
- * fresh parse goes this way (withTree too): one text, one tree.
+ * A fresh parse as steps (the generator yields between them and returns the tree): a prefix of the text of at least
+ * `pieceChars`, then each time a longer one, parsed incrementally from the last tree, until the whole text. A
+ * prefix ends before a line that starts with a letter, `_` or `$` in its first column (in code without errors, a
+ * top-level statement). On such code the tree is the one a parse at once gives (tests check that on the server's
+ * own sources). Once a prefix has a syntax error, the rest is parsed in one step: growing past an error can cost a
+ * parse of the whole prefix each time. Every fresh parse goes this way (withTree too), so that a text with errors,
+ * whose tree may differ from that of a parse at once, has one tree whichever way it is analysed.
  */
 export function* parseInPieces(parsers: Parsers, language: SourceLanguage, text: string, pieceChars = STEP_CHARS): Generator<void, Tree> {
   let tree: Tree | undefined;
   let parsed = '';
   try {
-    for (let at = pieceChars; ; ) {
-      const nl = at >= text.length ? -1 : text.indexOf('\n', at);
-      const part = nl === -1 ? text : text.slice(0, nl + 1);
+    for (;;) {
+      const end = tree?.rootNode.hasError === true ? text.length : nextPieceEnd(text, parsed.length + pieceChars);
+      const part = end === text.length ? text : text.slice(0, end);
       const next = parsers.parse(language, part, tree === undefined ? undefined : { tree, text: parsed });
       tree?.delete();
       tree = next;
@@ -195,11 +197,18 @@ export function* parseInPieces(parsers: Parsers, language: SourceLanguage, text:
         return next;
       }
       yield;
-      at = part.length + pieceChars;
     }
   } finally {
     tree?.delete();
   }
+}
+
+/** Where a piece that reaches at least `from` ends: before the next line starting with a letter, `_` or `$`; else the text's end. */
+function nextPieceEnd(text: string, from: number): number {
+  for (let nl = from > text.length ? -1 : text.indexOf('\n', from - 1); nl !== -1 && nl + 1 < text.length; nl = text.indexOf('\n', nl + 1)) {
+    if (/[\p{L}_$]/u.test(text[nl + 1]!)) return nl + 1;
+  }
+  return text.length;
 }
 
 /** Parses `text` (in pieces, at once), hands the root to `fn`, and deletes the tree whatever happens. */
