@@ -203,13 +203,16 @@ export function* parseInPieces(parsers: Parsers, language: SourceLanguage, text:
   }
 }
 
-/** Where a piece that reaches at least `from` ends: before the next line starting with a letter, `_` or `$`; else the text's end. */
+/** Where a piece that reaches at least `from` ends: before the next line starting a top-level statement; else the text's end. */
 function nextPieceEnd(text: string, from: number): number {
-  for (let nl = from > text.length ? -1 : text.indexOf('\n', from - 1); nl !== -1 && nl + 1 < text.length; nl = text.indexOf('\n', nl + 1)) {
-    if (/[\p{L}_$]/u.test(text[nl + 1]!)) return nl + 1;
+  for (let nl = text.indexOf('\n', from - 1); nl !== -1 && nl + 1 < text.length; nl = text.indexOf('\n', nl + 1)) {
+    if (STATEMENT_START.test(text[nl + 1]!)) return nl + 1;
   }
   return text.length;
 }
+
+/** The first character of a line that starts a top-level statement in code without errors (a keyword, a name). */
+const STATEMENT_START = /[\p{L}_$]/u;
 
 /** Parses `text` (in pieces, at once), hands the root to `fn`, and deletes the tree whatever happens. */
 export function withTree<T>(parsers: Parsers, language: SourceLanguage, text: string, fn: (root: Node) => T): T {
@@ -241,24 +244,20 @@ export async function loadParsers(languages: readonly SourceLanguage[] = SOURCE_
     const file = require.resolve(`@vscode/tree-sitter-wasm/wasm/${GRAMMAR_FILE[language]}`);
     loaded.set(language, await treeSitter.Language.load(file));
   }
-  const grammarOf = (language: SourceLanguage): Language => {
-    const grammar = loaded.get(language);
-    if (grammar === undefined) throw new Error(`no tree-sitter grammar loaded for ${JSON.stringify(language)}`);
-    return grammar;
-  };
-  const noTree = (language: SourceLanguage, text: string) => new Error(`tree-sitter returned no tree for a ${language} text of ${text.length} characters`);
   const parser: Parser = new treeSitter.Parser();
   let current: SourceLanguage | undefined;
   return {
     languages: [...loaded.keys()],
     parse(language, text, previous) {
       if (current !== language) {
-        parser.setLanguage(grammarOf(language));
+        const grammar = loaded.get(language);
+        if (grammar === undefined) throw new Error(`no tree-sitter grammar loaded for ${JSON.stringify(language)}`);
+        parser.setLanguage(grammar);
         current = language;
       }
       if (previous !== undefined) previous.tree.edit(editBetween(previous.text, text));
       const tree = parser.parse(text, previous?.tree ?? null);
-      if (tree === null) throw noTree(language, text);
+      if (tree === null) throw new Error(`tree-sitter returned no tree for a ${language} text of ${text.length} characters`);
       return tree;
     },
   };
