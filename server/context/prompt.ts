@@ -479,7 +479,7 @@ export function fenceFor(text: string): string {
 }
 
 /** Bytes of `s` in UTF-8. */
-function utf8Length(s: string): number {
+export function utf8Length(s: string): number {
   let n = 0;
   for (let i = 0; i < s.length; i++) {
     const c = s.charCodeAt(i);

@@ -36,6 +36,7 @@ import {
   type TokenCounter,
   type WorkspaceView,
 } from '../context/cross-file/index.js';
+import { utf8Length } from '../context/prompt.js';
 import { diskFolders, folderHolding, fsPathOf, relativePosix, workspacePolicy, type DiskFolder } from '../workspace/policy.js';
 import type { IndexChange, IndexSnapshot } from '../workspace/workspace-index.js';
 import type { ServerContext } from './context.js';
@@ -242,11 +243,13 @@ export class CrossFile {
   }
 
   /**
-   * Before a warm-up that counts `text`: a turn of the event loop, then the text's tokens counted in turns (cached
-   * by chunk, so that the warm-up's count finds them).
+   * Before a warm-up of `text` within `budgetTokens`: a turn of the event loop, then the text's tokens counted in
+   * turns (cached by chunk, so that the warm-up's count finds them). Not counted when the warm-up will not count
+   * it either: a text of no more UTF-8 bytes than the budget has tokens is within it (buildWarmContext).
    */
-  async countAhead(text: string): Promise<void> {
+  async countAhead(text: string, budgetTokens: number): Promise<void> {
     await nextTurn();
+    if (budgetTokens === 0 || utf8Length(text) <= budgetTokens) return;
     await this.loaded?.count.inTurns(text, nextTurn);
   }
 

@@ -63,7 +63,7 @@ export class Warmth {
     void this.ctx.crossFile
       .refresh(uri)
       // The document's tokens are counted in turns first: the warm-up's count then finds them cached.
-      .then(() => this.ctx.crossFile.countAhead(this.ctx.documents.get(uri)?.getText() ?? ''))
+      .then(() => this.ctx.crossFile.countAhead(this.ctx.documents.get(uri)?.getText() ?? '', this.ctx.config.context.warmTokens))
       .then(() => {
         this.send(uri);
         if (dependents) this.ctx.crossFile.refreshDependents(uri);
