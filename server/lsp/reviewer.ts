@@ -22,7 +22,7 @@ import type { FileChange } from '../edits/apply-patch.js';
 import { changedFilesOf, type ChangedFile } from '../review/changes.js';
 import type { GenerateResult, SparkClient } from '../spark/api.js';
 import { Priority } from '../spark/api.js';
-import { SparkError, SparkErrorCode } from '../spark/errors.js';
+import { isSparkError, SparkError, SparkErrorCode } from '../spark/errors.js';
 import type { ServerContext } from './context.js';
 import type { ReviewsReport } from './status.js';
 import { syntaxParsers } from './syntax.js';
@@ -280,7 +280,7 @@ export class Reviewer {
       this.last = { at: new Date().toISOString(), findings: outcome.findings, error: null };
       return outcome;
     } catch (e) {
-      if (!(e instanceof SparkError && e.code === SparkErrorCode.Cancelled)) {
+      if (!isSparkError(e, SparkErrorCode.Cancelled)) {
         const error = e instanceof SparkError ? { code: e.code, message: e.message } : { code: 'internal-error', message: e instanceof Error ? e.message : String(e) };
         this.last = { at: new Date().toISOString(), findings: null, error };
       }
