@@ -24,6 +24,14 @@ import { outlineFromTree } from '../../server/context/cross-file/symbols.js';
 
 const parsers = await loadParsers();
 
+/** Runs `steps` to the end at once; what the last step returns, and how many times the work paused before it. */
+function pausesOf<T>(steps: Generator<void, T>): { value: T; pauses: number } {
+  let pauses = 0;
+  let step = steps.next();
+  for (; !step.done; step = steps.next()) pauses++;
+  return { value: step.value, pauses };
+}
+
 interface Case {
   name: string;
   path: string;
@@ -514,12 +522,9 @@ describe('collecting the declarations a file imports', () => {
       // At least one step per 16 KiB of each walk.
       assert.ok(turns >= 3 + 2 * Math.floor(text.length / (16 * 1024)), `${path}: ${turns} turns for ${text.length} characters`);
       // The declarations of a file that is imported, not analysed: in steps too.
-      const extraction = extractDeclarationSteps(parsers, file);
-      let steps = 0;
-      let step = extraction.next();
-      for (; !step.done; step = extraction.next()) steps++;
-      assert.deepEqual(step.value, whole.declarations, path);
-      assert.ok(steps >= Math.floor(text.length / (16 * 1024)), `${path}: ${steps} steps`);
+      const extraction = pausesOf(extractDeclarationSteps(parsers, file));
+      assert.deepEqual(extraction.value, whole.declarations, path);
+      assert.ok(extraction.pauses >= Math.floor(text.length / (16 * 1024)), `${path}: ${extraction.pauses} steps`);
     }
   });
 
@@ -564,26 +569,20 @@ describe('collecting the declarations a file imports', () => {
   it('a parse in pieces (a prefix grown by incremental parses) gives the tree of a parse at once to code without errors, and stops growing at an error', () => {
     // An unclosed parenthesis near the top: growing past it would parse the whole prefix again each time.
     const broken = `f(\n${'export function g(a: number): number {\n  return a + 1;\n}\n'.repeat(400)}`;
-    let brokenSteps = 0;
-    const brokenPieces = parseInPieces(parsers, 'typescript', broken, 1_000);
-    let brokenStep = brokenPieces.next();
-    for (; !brokenStep.done; brokenStep = brokenPieces.next()) brokenSteps++;
-    assert.equal(brokenSteps, 1, 'the first piece, then the rest at once');
-    brokenStep.value.delete();
+    const brokenPieces = pausesOf(parseInPieces(parsers, 'typescript', broken, 1_000));
+    assert.equal(brokenPieces.pauses, 1, 'the first piece, then the rest at once');
+    brokenPieces.value.delete();
 
     const sources = ['server/lsp/cross-file.ts', 'server/context/cross-file/tokens.ts', 'server/spark/pool.ts', 'test/unit/cross-file-declarations.test.ts'];
     for (const file of sources) {
       const text = readFileSync(new URL(`../../${file}`, import.meta.url), 'utf8');
       const once = parsers.parse('typescript', text);
       assert.equal(once.rootNode.hasError, false, file);
-      const pieces = parseInPieces(parsers, 'typescript', text, 1_000);
-      let steps = 0;
-      let step = pieces.next();
-      for (; !step.done; step = pieces.next()) steps++;
-      assert.equal(step.value.rootNode.toString(), once.rootNode.toString(), file);
+      const pieces = pausesOf(parseInPieces(parsers, 'typescript', text, 1_000));
+      assert.equal(pieces.value.rootNode.toString(), once.rootNode.toString(), file);
       // Pieces end before top-level statements only: a file that is mostly one class has few.
-      assert.ok(steps > 1, `${file}: ${steps} steps for ${text.length} characters`);
-      step.value.delete();
+      assert.ok(pieces.pauses > 1, `${file}: ${pieces.pauses} steps for ${text.length} characters`);
+      pieces.value.delete();
       once.delete();
     }
   });

@@ -20,6 +20,12 @@ import { chunkEnds, MAX_PIECE_CHARS } from '../../server/context/cross-file/toke
 
 const count = await loadTokenCounter();
 
+/** The exact counter, with the texts it was asked to count. */
+function recordingCounter(): { count: (text: string) => number; counted: string[] } {
+  const counted: string[] = [];
+  return { count: (text) => (counted.push(text), count(text)), counted };
+}
+
 const decl = (name: string, text = `export function ${name}(a: number): string;`): Declaration => ({
   names: [name],
   exportedAs: [name],
@@ -168,11 +174,8 @@ describe('token counts', () => {
   });
 
   it('the caching counter counts as the counter does, once per short text, and forgets the oldest', () => {
-    const seen: string[] = [];
-    const cached = cachingTokenCounter((t) => {
-      seen.push(t);
-      return count(t);
-    }, 2);
+    const { count: counter, counted: seen } = recordingCounter();
+    const cached = cachingTokenCounter(counter, 2);
     for (const t of ['a b c', 'a b c', 'def', 'a b c', 'ghi', 'def']) assert.equal(cached(t), count(t));
     assert.deepEqual(seen, ['a b c', 'def', 'ghi', 'def']);
   });
@@ -201,11 +204,8 @@ describe('token counts', () => {
   });
 
   it('after an edit, a long text is counted again only around the edit', () => {
-    const counted: string[] = [];
-    const cached = cachingTokenCounter((t) => {
-      counted.push(t);
-      return count(t);
-    });
+    const { count: counter, counted } = recordingCounter();
+    const cached = cachingTokenCounter(counter);
     const text = numbered(3_000, 'v');
     assert.equal(cached(text), count(text));
     counted.length = 0;
@@ -217,11 +217,8 @@ describe('token counts', () => {
   });
 
   it('counted ahead in turns, a long text is counted in steps, and then (or a text built from it) mostly from the cache', async () => {
-    const counted: string[] = [];
-    const cached = cachingTokenCounter((t) => {
-      counted.push(t);
-      return count(t);
-    });
+    const { count: counter, counted } = recordingCounter();
+    const cached = cachingTokenCounter(counter);
     const text = numbered(3_000, 'w');
     let turns = 0;
     assert.equal(await cached.inTurns(text, () => (turns++, Promise.resolve()), 16 * 1024), count(text));
@@ -238,11 +235,8 @@ describe('token counts', () => {
   });
 
   it('a line longer than MAX_PIECE_CHARS is counted in pieces (the merge is quadratic in a run without breaks); other text whole', () => {
-    const calls: string[] = [];
-    const bounded = boundedPieces((t) => {
-      calls.push(t);
-      return count(t);
-    });
+    const { count: counter, counted: calls } = recordingCounter();
+    const bounded = boundedPieces(counter);
     const code = numbered(50, 'const x = 1;');
     assert.equal(bounded(code), count(code));
     assert.deepEqual(calls, [code], 'no long line: one call with the whole text');
